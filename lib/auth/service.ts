@@ -1,0 +1,232 @@
+/**
+ * Users, browser sessions and API tokens. Only hashes are stored: scrypt for passwords,
+ * SHA-256 for session and API tokens (see crypto.ts for why that is enough).
+ */
+import { AppError, conflict, notFound } from '../errors';
+import type { Logger } from '../logger';
+import type { PrismaClient } from '../db';
+import type { AuditService } from '../audit/service';
+import { hashPassword, newToken, sha256, verifyPassword } from './crypto';
+import { type Actor, type Role } from './roles';
+
+export interface AuthOptions {
+  sessionTtlMs: number;
+}
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  display_name: string | null;
+  role: Role;
+  disabled: boolean;
+  created_at: string;
+}
+
+export interface PublicToken {
+  id: string;
+  name: string;
+  prefix: string;
+  owner: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+// Touching last_seen/last_used on every request would write on every call; once a minute is enough.
+const TOUCH_INTERVAL_MS = 60_000;
+
+type UserRow = { id: string; username: string; displayName: string | null; role: Role; disabled: boolean; createdAt: Date };
+
+function publicUser(u: UserRow): PublicUser {
+  return { id: u.id, username: u.username, display_name: u.displayName, role: u.role, disabled: u.disabled, created_at: u.createdAt.toISOString() };
+}
+
+export class AuthService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly audit: AuditService,
+    private readonly log: Logger,
+    private readonly opts: AuthOptions,
+  ) {}
+
+  /**
+   * On an empty database: creates the first admin. Uses the configured password/token when
+   * given, otherwise generates a password and returns it so the host can print it once.
+   */
+  async bootstrap(cfg: { username: string; password?: string; token?: string }): Promise<{ created: boolean; generatedPassword?: string }> {
+    if ((await this.prisma.user.count()) > 0) return { created: false };
+    const generatedPassword = cfg.password ? undefined : newToken('ris').slice(4, 24);
+    const user = await this.prisma.user.create({
+      data: { username: cfg.username, role: 'admin', passwordHash: await hashPassword(cfg.password ?? generatedPassword!) },
+    });
+    if (cfg.token) {
+      await this.prisma.apiToken.create({
+        data: { userId: user.id, name: 'initial admin token (ADMIN_TOKEN)', prefix: cfg.token.slice(0, 8), tokenHash: sha256(cfg.token) },
+      });
+    }
+    await this.audit.record({ userId: user.id, username: 'system', role: 'admin', via: 'system' }, { action: 'user.bootstrap', objectType: 'user', objectId: user.username });
+    return { created: true, generatedPassword };
+  }
+
+  async login(username: string, password: string, meta: { userAgent?: string; ip?: string }): Promise<{ token: string; user: PublicUser; expiresAt: Date }> {
+    const user = await this.prisma.user.findUnique({ where: { username } });
+    // Verify against a dummy hash when the user is unknown so timing does not reveal names.
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !ok || user.disabled) {
+      this.log.warn({ username, ip: meta.ip }, 'login failed');
+      throw new AppError('UNAUTHENTICATED', 'Wrong username or password');
+    }
+    const token = newToken('ris');
+    const expiresAt = new Date(Date.now() + this.opts.sessionTtlMs);
+    await this.prisma.session.create({
+      data: { userId: user.id, tokenHash: sha256(token), expiresAt, userAgent: meta.userAgent?.slice(0, 300), ip: meta.ip },
+    });
+    await this.audit.record({ userId: user.id, username: user.username, role: user.role, via: 'session', ip: meta.ip }, { action: 'session.login', objectType: 'user', objectId: user.username });
+    return { token, user: publicUser(user), expiresAt };
+  }
+
+  async logout(sessionToken: string): Promise<void> {
+    await this.prisma.session.deleteMany({ where: { tokenHash: sha256(sessionToken) } });
+  }
+
+  /** Resolves a session cookie to an actor, sliding its expiry; undefined when invalid. */
+  async authenticateSession(token: string, ip?: string): Promise<Actor | undefined> {
+    const s = await this.prisma.session.findUnique({ where: { tokenHash: sha256(token) }, include: { user: true } });
+    if (!s || s.user.disabled) return undefined;
+    const now = Date.now();
+    if (s.expiresAt.getTime() <= now) {
+      await this.prisma.session.delete({ where: { id: s.id } }).catch(() => {});
+      return undefined;
+    }
+    if (now - s.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
+      await this.prisma.session.update({ where: { id: s.id }, data: { lastSeenAt: new Date(now), expiresAt: new Date(now + this.opts.sessionTtlMs) } });
+    }
+    return { userId: s.user.id, username: s.user.username, role: s.user.role, via: 'session', ip };
+  }
+
+  async authenticateToken(token: string, ip?: string): Promise<Actor | undefined> {
+    const t = await this.prisma.apiToken.findUnique({ where: { tokenHash: sha256(token) }, include: { user: true } });
+    if (!t || t.revokedAt || t.user.disabled) return undefined;
+    const now = Date.now();
+    if (t.expiresAt && t.expiresAt.getTime() <= now) return undefined;
+    if (!t.lastUsedAt || now - t.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+      await this.prisma.apiToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date(now) } });
+    }
+    return { userId: t.user.id, username: t.user.username, role: t.user.role, via: 'token', tokenId: t.id, ip };
+  }
+
+  async me(actor: Actor): Promise<PublicUser> {
+    const u = await this.prisma.user.findUnique({ where: { id: actor.userId } });
+    if (!u) throw new AppError('UNAUTHENTICATED', 'Your user no longer exists');
+    return publicUser(u);
+  }
+
+  // ---- users (admin) ----
+
+  async listUsers(): Promise<PublicUser[]> {
+    return (await this.prisma.user.findMany({ orderBy: { username: 'asc' } })).map(publicUser);
+  }
+
+  async createUser(actor: Actor, input: { username: string; password: string; role: Role; display_name?: string }): Promise<PublicUser> {
+    if (await this.prisma.user.findUnique({ where: { username: input.username } })) throw conflict(`A user named "${input.username}" already exists`);
+    const u = await this.prisma.user.create({
+      data: { username: input.username, role: input.role, displayName: input.display_name ?? null, passwordHash: await hashPassword(input.password) },
+    });
+    await this.audit.record(actor, { action: 'user.create', objectType: 'user', objectId: u.username, details: { role: u.role } });
+    return publicUser(u);
+  }
+
+  async updateUser(actor: Actor, username: string, input: { password?: string; role?: Role; display_name?: string | null; disabled?: boolean }): Promise<PublicUser> {
+    const u = await this.prisma.user.findUnique({ where: { username } });
+    if (!u) throw notFound('User', username);
+    if (u.id === actor.userId && ((input.role && input.role !== 'admin') || input.disabled)) {
+      throw new AppError('BAD_REQUEST', 'You cannot demote or disable yourself; ask another admin');
+    }
+    const updated = await this.prisma.user.update({
+      where: { id: u.id },
+      data: {
+        ...(input.role ? { role: input.role } : {}),
+        ...(input.display_name !== undefined ? { displayName: input.display_name } : {}),
+        ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
+        ...(input.password ? { passwordHash: await hashPassword(input.password) } : {}),
+      },
+    });
+    if (input.password || input.disabled) await this.prisma.session.deleteMany({ where: { userId: u.id } });
+    await this.audit.record(actor, {
+      action: 'user.update',
+      objectType: 'user',
+      objectId: username,
+      details: { role: input.role, disabled: input.disabled, password_changed: Boolean(input.password) },
+    });
+    return publicUser(updated);
+  }
+
+  async deleteUser(actor: Actor, username: string): Promise<void> {
+    const u = await this.prisma.user.findUnique({ where: { username } });
+    if (!u) throw notFound('User', username);
+    if (u.id === actor.userId) throw new AppError('BAD_REQUEST', 'You cannot delete yourself');
+    await this.prisma.user.delete({ where: { id: u.id } });
+    await this.audit.record(actor, { action: 'user.delete', objectType: 'user', objectId: username });
+  }
+
+  /** Changes the caller's own password after checking the current one. */
+  async changeOwnPassword(actor: Actor, current: string, next: string): Promise<void> {
+    const u = await this.prisma.user.findUnique({ where: { id: actor.userId } });
+    if (!u || !(await verifyPassword(current, u.passwordHash))) throw new AppError('BAD_REQUEST', 'The current password is wrong');
+    await this.prisma.user.update({ where: { id: u.id }, data: { passwordHash: await hashPassword(next) } });
+    await this.audit.record(actor, { action: 'user.password', objectType: 'user', objectId: u.username });
+  }
+
+  // ---- API tokens ----
+
+  /** Creates a token for the caller; the secret is returned once and never again. */
+  async createToken(actor: Actor, input: { name: string; expires_in_days?: number }): Promise<PublicToken & { token: string }> {
+    const token = newToken('rit');
+    const row = await this.prisma.apiToken.create({
+      data: {
+        userId: actor.userId,
+        name: input.name,
+        prefix: token.slice(0, 10),
+        tokenHash: sha256(token),
+        expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null,
+      },
+      include: { user: true },
+    });
+    await this.audit.record(actor, { action: 'token.create', objectType: 'api_token', objectId: row.id, details: { name: row.name } });
+    return { ...publicToken(row), token };
+  }
+
+  /** The caller's tokens, or everyone's for an admin who asks for all. */
+  async listTokens(actor: Actor, all: boolean): Promise<PublicToken[]> {
+    const rows = await this.prisma.apiToken.findMany({
+      where: all && actor.role === 'admin' ? {} : { userId: actor.userId },
+      include: { user: true },
+      orderBy: { createdAt: 'desc' },
+    });
+    return rows.map(publicToken);
+  }
+
+  async revokeToken(actor: Actor, id: string): Promise<void> {
+    const row = await this.prisma.apiToken.findUnique({ where: { id } });
+    if (!row || (row.userId !== actor.userId && actor.role !== 'admin')) throw notFound('API token', id);
+    if (!row.revokedAt) await this.prisma.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    await this.audit.record(actor, { action: 'token.revoke', objectType: 'api_token', objectId: id, details: { name: row.name } });
+  }
+}
+
+function publicToken(row: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null; user: { username: string } }): PublicToken {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    owner: row.user.username,
+    created_at: row.createdAt.toISOString(),
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    expires_at: row.expiresAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+// scrypt of a random throwaway password, used only to spend the same time on unknown users.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$2y5mJ0tYuWPN7m6xKqG1n2l4c9q1m0kq3cX8oD1vB0Y=';

@@ -1,0 +1,98 @@
+/**
+ * Link: a self-healing connection to one (endpoint, db). `conn()` hands out the live
+ * connection and opens a new one when the previous one closed, so a batch retried after
+ * a server restart simply asks again. `reset()` drops the current one (after a timeout,
+ * whose late replies must not be matched to new calls — RedisConnection already discards
+ * them, but a fresh socket also clears a server stuck mid-reply).
+ */
+import { RedisConnection, type RedisConnectionOptions } from '../redis/connection';
+import { RespError, type RespArg, type RespValue } from '../resp/types';
+import { TransientError } from './errors';
+import type { RedisTarget } from './types';
+
+export function connectionOptions(t: RedisTarget, db: number, clientName: string): RedisConnectionOptions {
+  return {
+    host: t.host,
+    port: t.port,
+    tls: t.tls
+      ? { ca: t.tlsOptions?.ca, servername: t.tlsOptions?.server_name, rejectUnauthorized: !t.tlsOptions?.skip_verify }
+      : false,
+    username: t.username,
+    password: t.password,
+    db,
+    protocol: t.protocol,
+    connectTimeoutMs: t.connectTimeoutMs,
+    commandTimeoutMs: t.commandTimeoutMs,
+    clientName,
+  };
+}
+
+export class Link {
+  private current: RedisConnection | null = null;
+  private closed = false;
+
+  constructor(
+    readonly target: RedisTarget,
+    readonly db: number,
+    private readonly clientName: string,
+  ) {}
+
+  async conn(): Promise<RedisConnection> {
+    if (this.closed) throw new TransientError('link closed');
+    let c = this.current;
+    if (!c || c.status === 'closed') {
+      c = new RedisConnection(connectionOptions(this.target, this.db, this.clientName));
+      c.on('close', () => undefined); // errors surface through the pending calls
+      this.current = c;
+    }
+    await c.connect();
+    return c;
+  }
+
+  async call(...args: RespArg[]): Promise<RespValue> {
+    return (await this.conn()).call(...args);
+  }
+
+  /** Like call but error replies throw (transient ones as TransientError). */
+  async callOk(...args: RespArg[]): Promise<RespValue> {
+    const v = await this.call(...args);
+    if (v instanceof RespError) {
+      throw v.code === 'LOADING' || v.code === 'BUSY' || v.code === 'MASTERDOWN' || v.code === 'TRYAGAIN'
+        ? new TransientError(`${String(args[0])}: ${v.message}`)
+        : new ReplyError(v, String(args[0]));
+    }
+    return v;
+  }
+
+  async pipeline(cmds: readonly (readonly RespArg[])[]): Promise<RespValue[]> {
+    return (await this.conn()).pipeline(cmds);
+  }
+
+  async sendRaw(bytes: Buffer, replies: number): Promise<RespValue[]> {
+    return (await this.conn()).sendRaw(bytes, replies);
+  }
+
+  reset(): void {
+    const c = this.current;
+    this.current = null;
+    if (c) void c.close();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.current;
+    this.current = null;
+    if (c) await c.close();
+  }
+}
+
+/** An error reply raised by Link.callOk (not transient). */
+export class ReplyError extends Error {
+  constructor(
+    readonly reply: RespError,
+    command: string,
+  ) {
+    super(`${command}: ${reply.message}`);
+    this.name = 'ReplyError';
+  }
+}

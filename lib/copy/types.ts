@@ -1,0 +1,256 @@
+/**
+ * The public contract of the data movement engine (bulk copy, retry, verify, repair).
+ * Everything here is JSON-serialisable except Buffers (keys are binary-safe Buffers).
+ */
+import type { Logger } from '../logger';
+
+export interface RedisTarget {
+  host: string;
+  port: number;
+  tls: boolean;
+  tlsOptions?: { ca?: string; server_name?: string; skip_verify?: boolean };
+  username?: string;
+  password?: string;
+  /**
+   * Not used to choose what is copied (that is `CopySpec.databases`, or every source db
+   * with keys): the copier opens one connection per (endpoint, db) it works on.
+   */
+  db: number;
+  protocol: 2 | 3;
+  connectTimeoutMs: number;
+  /** Per pipeline deadline; big batches of big values need seconds, so keep it generous. */
+  commandTimeoutMs: number;
+}
+
+export type ConflictPolicy = 'Replace' | 'None' | 'Merge';
+
+export interface RateLimit {
+  keysPerSec?: number;
+  bytesPerSec?: number;
+}
+
+export interface CopySpec {
+  source: RedisTarget;
+  /** targets[0] is the main target, the others are mirror targets (same data, same policy). */
+  targets: RedisTarget[];
+  /**
+   * SCAN MATCH patterns. One pattern goes to the server (`SCAN ... MATCH p`); several are
+   * matched client-side (Redis glob rules) on one SCAN loop, so a key matching two
+   * patterns is copied once and the checkpoint keeps a single cursor per db.
+   */
+  match?: string[];
+  /** TYPE filter (`string`, `hash`, ...). One type goes to the server (`SCAN ... TYPE t`); several are checked client-side. */
+  types?: string[];
+  /** Source db -> target db (keys are db numbers as strings). Default: every source db with keys -> same index. */
+  databases?: Record<string, number>;
+  conflictPolicy: ConflictPolicy;
+  /** Default true. false restores every key without expiry. */
+  preserveTtl: boolean;
+  rateLimit?: RateLimit;
+  /** Keys per batch (one checkpoint per batch). */
+  batchSize: number;
+  /** Batches in flight at once (across dbs). */
+  concurrency: number;
+  /** SCAN COUNT hint. */
+  scanCount: number;
+  /** Keys whose MEMORY USAGE is above this are copied in chunks (never DUMPed whole). */
+  bigKeyThresholdBytes: number;
+  /** 'auto': copy type-based when a target rejects a DUMP payload; 'never': record target_rejected_payload. */
+  fallback: 'auto' | 'never';
+  /**
+   * How big keys are found before DUMP. 'memory-usage' (default): a MEMORY USAGE per key
+   * ahead of the DUMP, so no key above the threshold is ever held whole in memory.
+   * 'dump-length': no probe (faster) — the DUMP length decides after the fact, so memory
+   * is bounded only by the largest key: use when keys are known to be small.
+   */
+  bigKeyProbe?: 'memory-usage' | 'dump-length';
+  /** Testing / escape hatch: copy every key type-based (as if every target rejected DUMP payloads). */
+  forceTypedCopy?: boolean;
+  /** Batch retry budget for connection-level failures (reset, timeout, LOADING). */
+  retry?: { attempts?: number; minBackoffMs?: number; maxBackoffMs?: number };
+  /** Elements per chunk on the chunked (big key / type-based) path. */
+  chunkElements?: number;
+}
+
+export type CopySpecInput = Omit<CopySpec, 'conflictPolicy' | 'preserveTtl' | 'batchSize' | 'concurrency' | 'scanCount' | 'bigKeyThresholdBytes' | 'fallback'> &
+  Partial<Pick<CopySpec, 'conflictPolicy' | 'preserveTtl' | 'batchSize' | 'concurrency' | 'scanCount' | 'bigKeyThresholdBytes' | 'fallback'>>;
+
+/**
+ * Defaults, and why:
+ * - batch 1000 / scan 1000: one SCAN call usually fills one batch; 1000 RESTOREs of
+ *   typical payloads are ~0.5 MB on the wire, large enough to amortise round trips.
+ * - concurrency 4: keeps source, copier and target busy at once (one batch dumping,
+ *   one restoring, two queued) without holding much memory.
+ * - big key 8 MB: DUMP of anything smaller is cheap to hold; bigger keys stream in chunks.
+ */
+export const DEFAULTS = Object.freeze({
+  conflictPolicy: 'Replace' as ConflictPolicy,
+  preserveTtl: true,
+  batchSize: 1000,
+  concurrency: 4,
+  scanCount: 1000,
+  bigKeyThresholdBytes: 8 * 1024 * 1024,
+  fallback: 'auto' as const,
+  bigKeyProbe: 'memory-usage' as const,
+  retry: { attempts: 30, minBackoffMs: 100, maxBackoffMs: 2000 },
+  chunkElements: 1000,
+  /** Bytes per GETRANGE chunk of big strings. */
+  chunkStringBytes: 1024 * 1024,
+  ttlToleranceMs: 2000,
+});
+
+/** Fills in the defaults of a partial spec. */
+export function withDefaults(spec: CopySpecInput): CopySpec {
+  return {
+    conflictPolicy: DEFAULTS.conflictPolicy,
+    preserveTtl: DEFAULTS.preserveTtl,
+    batchSize: DEFAULTS.batchSize,
+    concurrency: DEFAULTS.concurrency,
+    scanCount: DEFAULTS.scanCount,
+    bigKeyThresholdBytes: DEFAULTS.bigKeyThresholdBytes,
+    fallback: DEFAULTS.fallback,
+    ...spec,
+  } as CopySpec;
+}
+
+export interface DbCounts {
+  scanned: number;
+  copied: number;
+  skipped: number;
+  expired: number;
+  conflicts: number;
+  errors: number;
+  bytes: number;
+}
+
+export interface DbCheckpoint extends DbCounts {
+  /** SCAN cursor (decimal text) after the last committed batch; '0' with done=false means not started. */
+  cursor: string;
+  done: boolean;
+  /** Target db this source db maps to (kept so a resume uses the same mapping). */
+  targetDb?: number;
+}
+
+export interface Checkpoint {
+  version: 1;
+  dbs: Record<string, DbCheckpoint>;
+  /** Batches committed so far (all dbs). */
+  batches: number;
+  started_at: string;
+  updated_at: string;
+}
+
+export type ErrorClass =
+  | 'conflict'
+  | 'target_rejected_payload'
+  | 'target_oom'
+  | 'timeout'
+  | 'permission'
+  | 'module_type_missing'
+  | 'merge_undefined'
+  | 'connection'
+  | 'other';
+
+export interface ErrorKeyRecord {
+  key: Buffer;
+  db: number;
+  type?: string;
+  size?: number;
+  errorClass: ErrorClass;
+  message: string;
+  /** true: worth retrying as is once the cause is fixed (OOM, connection); false: needs a decision (conflict, unloadable payload). */
+  retryable: boolean;
+  target: number;
+}
+
+export interface CopyStore {
+  loadCheckpoint(): Promise<Checkpoint | undefined>;
+  /** Called after every committed batch, in order. */
+  saveCheckpoint(cp: Checkpoint): Promise<void>;
+  /**
+   * Error keys of a batch, called just before the saveCheckpoint of that batch. A crash
+   * between the two replays the batch, so implementations should upsert on (db, key, target).
+   */
+  recordErrorKeys(rows: ErrorKeyRecord[]): Promise<void>;
+  /** Optional: error keys and checkpoint in one transaction; used instead of the two calls above when present. */
+  commitBatch?(cp: Checkpoint, rows: ErrorKeyRecord[]): Promise<void>;
+}
+
+export type CopyState = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+
+export interface DbProgress extends DbCounts {
+  done: boolean;
+  target_db: number;
+  estimated_total: number;
+}
+
+export interface CopyProgress extends DbCounts {
+  state: CopyState;
+  keys_per_sec: number;
+  bytes_per_sec: number;
+  /** Sum of the source's INFO keyspace key counts of the copied dbs (not MATCH/TYPE-aware). */
+  estimated_total: number;
+  eta_s: number | null;
+  per_db: Record<string, DbProgress>;
+  started_at: string;
+  updated_at: string;
+  error?: string;
+}
+
+export interface CopyRunOptions {
+  log: Logger;
+  signal?: AbortSignal;
+  /** Minimum ms between 'progress' events (default 1000). */
+  progressIntervalMs?: number;
+}
+
+export type MismatchKind = 'missing' | 'type_mismatch' | 'value_mismatch' | 'ttl_mismatch';
+
+export interface Mismatch {
+  key: Buffer;
+  /** Source db. */
+  db: number;
+  /** Index of the target the key differs on. */
+  target: number;
+  kind: MismatchKind;
+  detail: string;
+}
+
+export interface VerifyOptions {
+  mode: 'full' | 'sample';
+  /** Keys to check in sample mode (default 1000). */
+  sampleSize?: number;
+  /** Largest |source PTTL - target PTTL| still equal (default 2000 ms). */
+  ttlToleranceMs?: number;
+  /** Check only these keys (e.g. after repair) instead of scanning. */
+  keys?: { key: Buffer; db: number }[];
+  /** Longest mismatches list (counts are always complete). Default 1000. */
+  maxMismatches?: number;
+  log?: Logger;
+}
+
+export interface VerificationResult {
+  checked: number;
+  missing: number;
+  type_mismatch: number;
+  value_mismatch: number;
+  ttl_mismatch: number;
+  mismatches: Mismatch[];
+  /** True when more mismatches were found than listed. */
+  truncated: boolean;
+}
+
+export interface RepairResult {
+  repaired: number;
+  /** Keys gone from the source since verification (nothing to copy; deleted on the target). */
+  removed: number;
+  failed: ErrorKeyRecord[];
+}
+
+/**
+ * Hook for the later live path: it tells the copier which keys it has written to the
+ * targets, so the copier does not overwrite a newer mirrored write with an older DUMP.
+ */
+export interface CopyTouchSink {
+  markTouched(db: number, key: Buffer): void;
+}

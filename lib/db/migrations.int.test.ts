@@ -1,0 +1,44 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, dbKinds, type TestDatabase } from '@/test/db';
+import { applyMigrations, readMigrations } from './migrate';
+
+/**
+ * The migrations, applied to an empty database, must produce the schema the generated
+ * client expects: every model is exercised through the client on both database kinds.
+ */
+describe.each(await dbKinds())('migrations on %s', (kind) => {
+  let db: TestDatabase;
+  afterAll(async () => db?.destroy());
+
+  it('apply to an empty database, are recorded like Prisma does, and re-apply as a no-op', async () => {
+    db = await createTestDatabase(kind);
+    const all = readMigrations();
+    expect(db.migrations.applied).toEqual(all.map((m) => m.name));
+    const rows = await db.sql.query<{ migration_name: string; checksum: string; finished_at: Date }>('SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name');
+    expect(rows.map((r) => r.migration_name)).toEqual(all.map((m) => m.name));
+    expect(rows.every((r) => r.finished_at && r.checksum.length === 64)).toBe(true);
+    const again = await applyMigrations(db.sql, all);
+    expect(again).toEqual({ applied: [], alreadyApplied: all.length });
+  });
+
+  it('refuse a migration changed after it was applied', async () => {
+    const changed = readMigrations().map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m));
+    await expect(applyMigrations(db.sql, changed)).rejects.toThrow(/changed after it was applied/);
+  });
+
+  it('give the foundation models the columns the client expects', async () => {
+    const p = db.prisma;
+    const user = await p.user.create({ data: { username: `u-${kind}`, passwordHash: 'h', role: 'operator', displayName: 'U' } });
+    await p.session.create({ data: { userId: user.id, tokenHash: `s-${kind}`, expiresAt: new Date(Date.now() + 1000), userAgent: 'ua', ip: '127.0.0.1' } });
+    await p.apiToken.create({ data: { userId: user.id, name: 't', prefix: 'rit_abc', tokenHash: `t-${kind}`, expiresAt: null } });
+    await p.auditLog.create({ data: { actorId: user.id, actorName: user.username, action: 'a', objectType: 'o', objectId: '1', details: { k: [1, 'x'] }, ip: '::1' } });
+    await p.endpoint.create({ data: { name: `e-${kind}`, config: { target: { host: 'h' } }, lastCheck: { ok: true } } });
+    const loaded = await p.user.findUniqueOrThrow({ where: { id: user.id }, include: { sessions: true, apiTokens: true } });
+    expect(loaded.sessions).toHaveLength(1);
+    expect(loaded.apiTokens).toHaveLength(1);
+    expect((await p.auditLog.findFirstOrThrow()).details).toEqual({ k: [1, 'x'] });
+    expect((await p.endpoint.findFirstOrThrow()).lastCheck).toEqual({ ok: true });
+    await p.user.delete({ where: { id: user.id } });
+    expect(await p.session.count()).toBe(0);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * One application error type. `code` decides the HTTP status (one map, below); `message`
+ * is fit for users; `internal` is for logs only. The same JSON shape goes over HTTP and
+ * Socket.IO.
+ *
+ * Next bundles route handlers apart from the custom server, so an AppError thrown by a
+ * service may come from another copy of this module: `isAppError` checks a global brand
+ * instead of `instanceof`.
+ */
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'BAD_REQUEST'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UPSTREAM'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  VALIDATION: 400,
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UPSTREAM: 502,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export interface FieldIssue {
+  /** Dotted path into the request body, e.g. `config.read_conn.port`. */
+  path: string;
+  message: string;
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; issues?: FieldIssue[]; details?: unknown };
+}
+
+const BRAND = Symbol.for('redis-interlay.AppError');
+
+export class AppError extends Error {
+  readonly [BRAND] = true;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { internal?: string; issues?: FieldIssue[]; details?: unknown; cause?: unknown } = {},
+  ) {
+    super(message, { cause: extra.cause });
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  toJSON(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.extra.issues ? { issues: this.extra.issues } : {}),
+        ...(this.extra.details !== undefined ? { details: this.extra.details } : {}),
+      },
+    };
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+}
+
+export const notFound = (what: string, id: string) => new AppError('NOT_FOUND', `${what} "${id}" was not found`);
+export const conflict = (message: string, details?: unknown) => new AppError('CONFLICT', message, { details });
+export const badRequest = (message: string, issues?: FieldIssue[]) =>
+  new AppError(issues ? 'VALIDATION' : 'BAD_REQUEST', message, { issues });
+
+/** Turns zod issues into field issues with dotted paths. */
+export function zodIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): FieldIssue[] {
+  return issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+}
+
+/** Maps any thrown value to a status and JSON body; unknown errors become a generic 500. */
+export function toErrorResponse(e: unknown): { status: number; body: ErrorBody } {
+  if (isAppError(e)) return { status: e.status, body: e.toJSON() };
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error; see the server log' } } };
+}

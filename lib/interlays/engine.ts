@@ -1,0 +1,45 @@
+/**
+ * The seam between the interlay service and the proxy engine (lib/interlay). The service
+ * needs only this much of an engine, so tests can hand in their own factory and the engine
+ * can grow (routing policies, mirroring) without the service changing.
+ */
+import type { Logger } from '../logger';
+import type { InterlayMetrics, InterlayStatus, StoredSettings } from './schema';
+import type { ResolvedConn } from '../endpoints/schema';
+
+export interface EngineBackend {
+  host: string;
+  port: number;
+  tls: boolean;
+  tlsOptions?: ResolvedConn['tlsOptions'];
+  username?: string;
+  password?: string;
+  db: number;
+  protocol: 2 | 3;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
+export interface EngineOptions {
+  id: string;
+  port: number;
+  backend: EngineBackend;
+  poolSize: number;
+  /** Secrets opened. */
+  settings: StoredSettings;
+  log: Logger;
+}
+
+export interface EngineHandle {
+  readonly id: string;
+  readonly status: InterlayStatus;
+  readonly error: string | undefined;
+  start(): Promise<void>;
+  stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
+  updateSettings(s: Partial<StoredSettings>): void;
+  metrics(): InterlayMetrics;
+  on(event: 'status', listener: (...args: unknown[]) => void): unknown;
+  off(event: 'status', listener: (...args: unknown[]) => void): unknown;
+}
+
+export type EngineFactory = (opts: EngineOptions) => EngineHandle;

@@ -1,0 +1,165 @@
+/**
+ * The interlay API's shapes, as the product documents them. Browser-safe (zod only): the
+ * create/edit form validates with the same rules the server applies.
+ *
+ * Secrets (auth passwords, the TLS private key) come back from the API as SECRET_MASK with a
+ * `has_*` flag; sending the mask back keeps the stored value.
+ */
+import { z } from 'zod';
+
+/** Same rule as endpoint names: they share URLs, rooms and Prometheus labels. */
+export const INTERLAY_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+export const interlayId = z.string().regex(INTERLAY_ID, 'use 1-63 letters, digits, "_", "." or "-", starting with a letter or digit');
+const endpointRef = z.string().regex(INTERLAY_ID, 'use the name of an existing endpoint');
+
+export const SECRET_MASK = '********';
+
+export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
+export const DEFAULT_MAX_CONNECTIONS = 512;
+
+const port = z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
+
+/** IPv4, IPv6 (incl. `::` for all) or a host name the machine resolves. */
+const bindAddress = z
+  .string()
+  .min(1, 'is required')
+  .max(255)
+  .regex(/^[a-zA-Z0-9.:%_-]+$/, 'must be an IP address such as 127.0.0.1 or 0.0.0.0');
+
+const PEM = /-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----/;
+
+const userSchema = z
+  .object({
+    username: z
+      .string()
+      .min(1, 'is required')
+      .max(128)
+      .regex(/^[^\s]+$/, 'cannot contain spaces'),
+    /** Omitted or SECRET_MASK keeps the stored password of the same user (on update). */
+    password: z.string().min(1, 'is required').max(1024).optional(),
+  })
+  .strict();
+
+export const authSchema = z
+  .object({
+    /** `requirepass`-style password for the default user; on update, omitted or SECRET_MASK keeps it, null removes it. */
+    password: z.string().min(1, 'cannot be empty').max(1024).nullable().optional(),
+    /** ACL-style users (`AUTH <username> <password>`). */
+    users: z.array(userSchema).max(100).optional(),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    const seen = new Set<string>();
+    a.users?.forEach((u, i) => {
+      if (seen.has(u.username)) ctx.addIssue({ code: 'custom', path: ['users', i, 'username'], message: `"${u.username}" is listed twice` });
+      seen.add(u.username);
+    });
+  });
+
+export const tlsSchema = z
+  .object({
+    cert: z.string().max(64 * 1024).regex(PEM, 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)'),
+    /** Omitted or SECRET_MASK keeps the stored key (on update). */
+    key: z
+      .string()
+      .max(64 * 1024)
+      .refine((k) => k === SECRET_MASK || PEM.test(k), 'must be a PEM private key (-----BEGIN PRIVATE KEY-----)')
+      .optional(),
+  })
+  .strict();
+
+/** Settings as sent by clients. On update, `auth: null` / `tls: null` removes them. */
+export const settingsInputSchema = z
+  .object({
+    bind_address: bindAddress.optional(),
+    max_concurrent_connections: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100_000).optional(),
+    /** Seconds a client connection may stay idle; 0 = never closed. */
+    idle_timeout_s: z.number().int('must be a whole number').min(0).max(7 * 24 * 3600).optional(),
+    auth: authSchema.nullable().optional(),
+    tls: tlsSchema.nullable().optional(),
+  })
+  .strict();
+
+export const createInterlaySchema = z
+  .object({
+    id: interlayId,
+    endpoint: endpointRef,
+    port,
+    settings: settingsInputSchema.default({}),
+    /** Start it right after creating it. */
+    start: z.boolean().default(false),
+  })
+  .strict();
+
+export const updateInterlaySchema = z
+  .object({
+    endpoint: endpointRef.optional(),
+    port: port.optional(),
+    settings: settingsInputSchema.optional(),
+  })
+  .strict();
+
+export const interlayParams = z.object({ id: interlayId });
+
+export const stopInterlaySchema = z
+  .object({
+    /** How long to let in-flight client connections finish before closing them. */
+    drain_timeout_ms: z.number().int().min(0).max(600_000).optional(),
+  })
+  .strict();
+
+export type SettingsInput = z.infer<typeof settingsInputSchema>;
+export type CreateInterlayInput = z.infer<typeof createInterlaySchema>;
+export type UpdateInterlayInput = z.infer<typeof updateInterlaySchema>;
+
+/** Settings as stored (secrets sealed) and as handed to the engine (secrets opened). */
+export interface StoredSettings {
+  bind_address: string;
+  max_concurrent_connections: number;
+  idle_timeout_s: number;
+  auth?: { password?: string; users?: { username: string; password: string }[] };
+  tls?: { cert: string; key: string };
+}
+
+/** Settings as the API returns them: secrets masked, with flags saying which are set. */
+export interface SettingsView {
+  bind_address: string;
+  max_concurrent_connections: number;
+  idle_timeout_s: number;
+  auth?: { password?: string; has_password: boolean; users?: { username: string; password: string; has_password: boolean }[] };
+  tls?: { cert: string; key: string; has_key: boolean };
+}
+
+export type InterlayStatus = 'starting' | 'listening' | 'draining' | 'stopped' | 'failed';
+export type DesiredState = 'started' | 'stopped';
+
+export interface InterlayMetrics {
+  at: number;
+  status: InterlayStatus;
+  connections: { current: number; peak: number; refused: number; total: number };
+  ops: { total: number; per_sec: number };
+  commands: { name: string; count: number }[];
+  categories: Record<string, number>;
+  latency_us: { proxy: { p50: number; p99: number }; backend: { p50: number; p99: number } };
+  bytes: { in: number; out: number };
+  errors: Record<string, number>;
+  backend: { connected: number | boolean; state: string };
+}
+
+export interface InterlayView {
+  id: string;
+  endpoint: string;
+  port: number;
+  settings: SettingsView;
+  desired_state: DesiredState;
+  status: InterlayStatus;
+  error: string | null;
+  /** The endpoint's settings changed while running and could not be applied yet. */
+  needs_restart: boolean;
+  connection_string: string;
+  /** The user clients should AUTH as, when the interlay has ACL users. */
+  auth_user: string | null;
+  metrics: InterlayMetrics | null;
+  created_at: string;
+  updated_at: string;
+}

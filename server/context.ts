@@ -1,0 +1,112 @@
+/**
+ * The composition root: builds the shared objects once, in dependency order, and closes
+ * them in the reverse order on shutdown. Route handlers reach this through
+ * server/api/context.ts (registered on globalThis).
+ */
+import type { Server as IoServer } from 'socket.io';
+import { AuditService } from '@/lib/audit/service';
+import { AuthService } from '@/lib/auth/service';
+import { decodeKey, type Config } from '@/lib/config';
+import { openDatabase, type Database, type PrismaClient } from '@/lib/db';
+import { EndpointService } from '@/lib/endpoints/service';
+import { SecretBox } from '@/lib/endpoints/secrets';
+import type { ChangedEvent, ClientToServerEvents, ServerToClientEvents } from '@/lib/events';
+import type { Logger } from '@/lib/logger';
+
+export const VERSION: string = process.env.npm_package_version ?? '0.1.0';
+
+/** Emits Socket.IO events once Socket.IO is attached; a no-op before (and in library tests). */
+export class Notifier {
+  private io?: IoServer<ClientToServerEvents, ServerToClientEvents>;
+  attach(io: IoServer<ClientToServerEvents, ServerToClientEvents> | undefined): void {
+    this.io = io;
+  }
+  changed(e: ChangedEvent): void {
+    this.io?.emit('changed', e);
+  }
+  /** Sends to one room (e.g. `interlay:<id>`), for throttled metric ticks. */
+  toRoom<E extends keyof ServerToClientEvents>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    this.io?.to(room).emit(event, ...args);
+  }
+}
+
+export interface ServerContext {
+  config: Config;
+  log: Logger;
+  version: string;
+  db: Database;
+  prisma: PrismaClient;
+  notifier: Notifier;
+  audit: AuditService;
+  auth: AuthService;
+  endpoints: EndpointService;
+  // [services:interface] later services add their fields below, one line each.
+  /** After the HTTP server is up: restore started interlays, resume engine work. */
+  start(): Promise<void>;
+  /** Before Socket.IO and the database close: stop accepting, drain sessions, pause engine work. */
+  stop(): Promise<void>;
+  /** Closes everything this context opened, in order. */
+  close(): Promise<void>;
+}
+
+export async function createContext(config: Config, log: Logger, opts: { db?: Database } = {}): Promise<ServerContext> {
+  const db = opts.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir }));
+  log.info({ kind: db.kind, location: db.location, applied: db.migrations.applied }, 'database ready');
+  // A database handed in (tests) is closed by whoever opened it.
+  const closers: (() => Promise<void>)[] = opts.db ? [] : [() => db.close()];
+  // Services later in the road (interlays, copy engine) push their start/stop steps here.
+  const starters: (() => Promise<void>)[] = [];
+  const stoppers: (() => Promise<void>)[] = [];
+  try {
+    const notifier = new Notifier();
+    const audit = new AuditService(db.prisma, log.child({ component: 'audit' }));
+    const auth = new AuthService(db.prisma, audit, log.child({ component: 'auth' }), { sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000 });
+    const secrets = SecretBox.open({ key: config.SECRET_KEY ? decodeKey(config.SECRET_KEY) : undefined, dataDir: config.dataDir });
+    if (secrets.source === 'generated') log.warn({ file: secrets.file }, 'generated a new secret key for endpoint passwords; back it up with the database');
+    const endpoints = new EndpointService(db.prisma, secrets.box, audit, notifier, log.child({ component: 'endpoints' }));
+    closers.unshift(() => endpoints.close());
+
+    // [services:build] later services are built below, each in its own block; push start/stop
+    // steps to starters/stoppers and close steps with closers.unshift.
+
+
+    const boot = await auth.bootstrap({ username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD, token: config.ADMIN_TOKEN });
+    if (boot.created) {
+      if (boot.generatedPassword) {
+        // Printed once, on purpose outside the structured log so it is not shipped to log stores.
+        process.stdout.write(
+          `\n  First start: created the admin user.\n  Sign in at http://${config.HOST}:${config.PORT}/login as "${config.ADMIN_USERNAME}" with password: ${boot.generatedPassword}\n  (shown once; change it under Settings)\n\n`,
+        );
+      } else {
+        log.info({ username: config.ADMIN_USERNAME }, 'created the admin user from ADMIN_PASSWORD');
+      }
+    }
+
+    return {
+      config,
+      log,
+      version: VERSION,
+      db,
+      prisma: db.prisma,
+      notifier,
+      audit,
+      auth,
+      endpoints,
+      // [services:fields]
+      async start() {
+        for (const s of starters) await s();
+      },
+      async stop() {
+        for (const s of stoppers) await s().catch((err) => log.error({ err }, 'error while stopping'));
+      },
+      async close() {
+        for (const c of closers) {
+          await c().catch((err) => log.error({ err }, 'error while closing'));
+        }
+      },
+    };
+  } catch (e) {
+    for (const c of closers) await c().catch(() => {});
+    throw e;
+  }
+}
