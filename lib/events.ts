@@ -20,6 +20,8 @@ export interface ServerToClientEvents {
   'interlay:metrics': (m: { id: string; at: number; [k: string]: unknown }) => void;
   /** Throttled (~1 s, flushed on final states) progress of one copy job. */
   'copy-job:progress': (p: { id: string; at: number; [k: string]: unknown }) => void;
+  /** Phase changes of a compatibility report run (gathering, checks, test-run, done). */
+  'compat-report:progress': (p: { id: string; at: number; [k: string]: unknown }) => void;
 }
 
 export interface ClientToServerEvents {

@@ -9,7 +9,12 @@ import { AuthService } from '@/lib/auth/service';
 import { decodeKey, type Config } from '@/lib/config';
 import { openDatabase, type Database, type PrismaClient } from '@/lib/db';
 import { EndpointService } from '@/lib/endpoints/service';
+import { CompatService } from '@/lib/compat/service';
+import { interlayLookup } from '@/lib/compat/interlay-lookup';
+import { InterlayService } from '@/lib/interlays/service';
+import { createInterlayEngine } from '@/lib/interlays/engine-factory';
 import { SecretBox } from '@/lib/endpoints/secrets';
+import { CopyJobService } from '@/lib/copy-jobs/service';
 import type { ChangedEvent, ClientToServerEvents, ServerToClientEvents } from '@/lib/events';
 import type { Logger } from '@/lib/logger';
 
@@ -41,6 +46,9 @@ export interface ServerContext {
   auth: AuthService;
   endpoints: EndpointService;
   // [services:interface] later services add their fields below, one line each.
+  compat: CompatService;
+  copyJobs: CopyJobService;
+  interlays: InterlayService;
   /** After the HTTP server is up: restore started interlays, resume engine work. */
   start(): Promise<void>;
   /** Before Socket.IO and the database close: stop accepting, drain sessions, pause engine work. */
@@ -69,6 +77,31 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
     // [services:build] later services are built below, each in its own block; push start/stop
     // steps to starters/stoppers and close steps with closers.unshift.
 
+    // Compatibility reports: runs cut off by a restart are marked failed at start; runs in flight finish on stop.
+    // The interlay service is looked up lazily (it is built further down).
+    const compat = new CompatService({ prisma: db.prisma, endpoints, audit, notifier, log: log.child({ component: 'compat' }), interlays: interlayLookup(() => interlays) });
+    starters.push(async () => void (await compat.recover()));
+    stoppers.push(() => compat.stop());
+
+    // Copy jobs: resume running jobs from their checkpoints after start; pause them (status kept) on stop.
+    const copyJobs = new CopyJobService({ prisma: db.prisma, endpoints, audit, notifier, log: log.child({ component: 'copy-jobs' }) });
+    starters.push(() => copyJobs.start());
+    stoppers.push(() => copyJobs.stop());
+    const interlays = new InterlayService({
+      prisma: db.prisma,
+      secrets: secrets.box,
+      audit,
+      notifier,
+      endpoints,
+      log: log.child({ component: 'interlays' }),
+      createEngine: createInterlayEngine,
+      consoleHost: config.HOST,
+      consolePort: config.PORT,
+    });
+    if (config.RESTORE_INTERLAYS) starters.push(async () => void (await interlays.restore()));
+    stoppers.push(() => interlays.shutdown());
+    closers.unshift(() => interlays.close());
+
 
     const boot = await auth.bootstrap({ username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD, token: config.ADMIN_TOKEN });
     if (boot.created) {
@@ -93,6 +126,9 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
       auth,
       endpoints,
       // [services:fields]
+      compat,
+      copyJobs,
+      interlays,
       async start() {
         for (const s of starters) await s();
       },

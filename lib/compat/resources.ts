@@ -49,8 +49,11 @@ export function connectionOptions(c: ResolvedConn, name: string): RedisConnectio
     protocol: 2,
     connectTimeoutMs: c.connectTimeoutMs,
     commandTimeoutMs: c.commandTimeoutMs,
-    clientName: name,
-  };
+    // No clientName here: a restricted user may be refused CLIENT SETNAME, which would fail
+    // the handshake; openProven names the connection afterwards, best effort.
+    clientName: undefined,
+    ...{ name },
+  } as RedisConnectionOptions;
 }
 
 /** Opens and proves a connection with a PING (a TLS-only server lets a plain TCP connect succeed, then drops it). */
@@ -58,8 +61,11 @@ export async function openProven(opts: RedisConnectionOptions): Promise<RedisCon
   const conn = new RedisConnection(opts);
   try {
     await conn.connect();
+    const name = (opts as { name?: string }).name;
+    if (name) await conn.call('CLIENT', 'SETNAME', name).catch(() => undefined);
     const pong = await conn.call('PING');
-    if (pong instanceof RespError) {
+    // NOPERM still proves the transport and credentials work (a user without @connection).
+    if (pong instanceof RespError && pong.code !== 'NOPERM') {
       if (pong.code === 'NOAUTH') throw new RedisClientError('NOAUTH', pong.message, { reply: pong });
       throw new RedisClientError('REPLY', pong.message, { reply: pong });
     }

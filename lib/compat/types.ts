@@ -99,6 +99,8 @@ export interface InterlayFacts {
   /** Listeners the interlay exposes (today one). */
   listeners: number;
   metrics: WorkloadMetrics | null;
+  /** Where clients reach the interlay, for the smoke test. */
+  address?: { host: string; port: number; tls?: boolean };
   error?: string;
 }
 

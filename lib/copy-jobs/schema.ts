@@ -113,7 +113,8 @@ export const verifySchema = z
   .strict();
 export type VerifyInput = z.infer<typeof verifySchema>;
 
-export const MISMATCH_KINDS = ['missing', 'type', 'value', 'ttl'] as const;
+/** The engine's mismatch kinds (lib/copy/types.ts MismatchKind). */
+export const MISMATCH_KINDS = ['missing', 'type_mismatch', 'value_mismatch', 'ttl_mismatch'] as const;
 
 export const mismatchQuery = z.object({
   kind: z.enum(MISMATCH_KINDS).optional(),

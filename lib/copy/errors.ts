@@ -10,7 +10,7 @@ import type { ErrorClass } from './types';
 /** Reply codes that mean "the server is not ready right now": retry the whole batch. */
 const TRANSIENT_CODES = new Set(['LOADING', 'BUSY', 'MASTERDOWN', 'TRYAGAIN', 'CLUSTERDOWN']);
 
-export function isTransientReply(v: unknown): v is RespError {
+export function isTransientReply(v: unknown): boolean {
   return v instanceof RespError && TRANSIENT_CODES.has(v.code);
 }
 
@@ -47,7 +47,11 @@ export class TransientError extends Error {
 
 export function isTransientError(err: unknown): boolean {
   if (err instanceof TransientError) return true;
-  if (err instanceof RedisClientError) return err.retryable || err.code === 'ECLOSED' || err.code === 'PROTOCOL';
+  if (err instanceof RedisClientError) {
+    // A server still loading its dataset refuses the handshake's SELECT with LOADING.
+    if (err.code === 'HANDSHAKE' && err.reply !== undefined && TRANSIENT_CODES.has(err.reply.code)) return true;
+    return err.retryable || err.code === 'ECLOSED' || err.code === 'PROTOCOL';
+  }
   return false;
 }
 
@@ -64,6 +68,6 @@ export function classifyThrown(err: unknown): KeyErrorClass {
 /** Throws a TransientError for LOADING / BUSY... replies found in a pipeline's replies. */
 export function throwIfTransient(replies: readonly unknown[], where: string): void {
   for (const r of replies) {
-    if (isTransientReply(r)) throw new TransientError(`${where}: ${r.message}`);
+    if (isTransientReply(r)) throw new TransientError(`${where}: ${(r as RespError).message}`);
   }
 }

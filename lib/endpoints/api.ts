@@ -1,7 +1,12 @@
-/** Request schemas for the endpoint routes that are not CRUD bodies. */
+/**
+ * Request schemas for the endpoint routes that are not CRUD bodies. Route handlers import
+ * this file, and Next bundles them: keep it free of services and database code.
+ */
 import { z } from 'zod';
 import { endpointName } from './schema';
-import { MAX_DIRECT_COMMANDS } from './service';
+
+/** Most commands a direct call may pipeline at once; enough for a console, bounded for the server. */
+export const MAX_DIRECT_COMMANDS = 1000;
 
 export const endpointParams = z.object({ endpoint: endpointName });
 

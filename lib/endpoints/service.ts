@@ -70,9 +70,6 @@ interface NotifierLike {
 
 type Row = { id: string; name: string; kind: string; description: string; config: unknown; lastCheck: unknown; version: number; createdAt: Date; updatedAt: Date };
 
-/** Most commands a direct call may pipeline at once; enough for a console, bounded for the server. */
-export const MAX_DIRECT_COMMANDS = 1000;
-
 export class EndpointService {
   private readonly usage: UsageChecker[] = [];
   private readonly listeners: ChangeListener[] = [];

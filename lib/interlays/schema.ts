@@ -37,6 +37,8 @@ const userSchema = z
       .regex(/^[^\s]+$/, 'cannot contain spaces'),
     /** Omitted or SECRET_MASK keeps the stored password of the same user (on update). */
     password: z.string().min(1, 'is required').max(1024).optional(),
+    /** As the API returns it; ignored (so a fetched interlay can be sent back as is). */
+    has_password: z.boolean().optional(),
   })
   .strict();
 
@@ -46,6 +48,7 @@ export const authSchema = z
     password: z.string().min(1, 'cannot be empty').max(1024).nullable().optional(),
     /** ACL-style users (`AUTH <username> <password>`). */
     users: z.array(userSchema).max(100).optional(),
+    has_password: z.boolean().optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -65,6 +68,7 @@ export const tlsSchema = z
       .max(64 * 1024)
       .refine((k) => k === SECRET_MASK || PEM.test(k), 'must be a PEM private key (-----BEGIN PRIVATE KEY-----)')
       .optional(),
+    has_key: z.boolean().optional(),
   })
   .strict();
 

@@ -1,0 +1,128 @@
+/**
+ * Interlay benchmark: redis-benchmark directly against a spawned redis-server and through
+ * an Interlay (in this process), alternating several rounds; prints medians and ratios.
+ * Then the RSS cost of 1,000 idle client connections.
+ *
+ *   npx tsx bench/interlay.ts [--rounds 3] [--n 200000] [--pool 1]
+ *
+ * Never touches the Redis on 6379.
+ */
+import '@/bench/lib/register-json';
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import { promisify } from 'node:util';
+import { startRedis, freePort } from '@/test/redis-server';
+import { createLogger } from '@/lib/logger';
+
+const { Interlay } = await import('@/lib/interlay');
+const run = promisify(execFile);
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+const ROUNDS = arg('rounds', 3);
+const N = arg('n', 200_000);
+const POOL = arg('pool', 1);
+
+interface Result { rps: number; p99: number }
+
+/** redis-benchmark --csv: one line per test, "test","rps","avg","min","p50","p95","p99","max". */
+async function bench(port: number, extra: string[]): Promise<Record<string, Result>> {
+  const { stdout } = await run('redis-benchmark', ['-p', String(port), '-t', 'set,get', '-n', String(N), '-c', '50', '--csv', ...extra], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const out: Record<string, Result> = {};
+  for (const line of stdout.trim().split('\n').slice(1)) {
+    const cols = line.split(',').map((c) => c.replace(/"/g, ''));
+    out[cols[0]] = { rps: Number(cols[1]), p99: Number(cols[6]) };
+  }
+  return out;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const redis = await startRedis();
+const port = await freePort();
+const interlay = new Interlay({
+  id: 'bench',
+  port,
+  poolSize: POOL,
+  backend: { host: '127.0.0.1', port: redis.port, tls: false, db: 0, protocol: 2, connectTimeoutMs: 5000, commandTimeoutMs: 30_000 },
+  settings: { bind_address: '127.0.0.1', max_concurrent_connections: 5000, idle_timeout_s: 0 },
+  log: createLogger({ level: 'warn' }),
+});
+await interlay.start();
+
+const configs: { name: string; args: string[] }[] = [
+  { name: '-P 1', args: ['-P', '1'] },
+  { name: '-P 16', args: ['-P', '16'] },
+  { name: '-P 1 -d 1024', args: ['-P', '1', '-d', '1024'] },
+  { name: '-P 16 -d 1024', args: ['-P', '16', '-d', '1024'] },
+];
+
+type Samples = Record<string, { direct: Result[]; proxy: Result[] }>;
+const samples: Samples = {};
+console.log(`redis-benchmark -t set,get -n ${N} -c 50, ${ROUNDS} alternating rounds, interlay poolSize ${POOL}`);
+for (let r = 0; r < ROUNDS; r++) {
+  for (const c of configs) {
+    // Alternate which side goes first so drift (other load on the machine) hits both.
+    const order: ('direct' | 'proxy')[] = r % 2 === 0 ? ['direct', 'proxy'] : ['proxy', 'direct'];
+    for (const side of order) {
+      const res = await bench(side === 'direct' ? redis.port : port, c.args);
+      for (const [test, v] of Object.entries(res)) {
+        const key = `${c.name} ${test}`;
+        samples[key] ??= { direct: [], proxy: [] };
+        samples[key][side].push(v);
+      }
+    }
+  }
+  process.stdout.write(`round ${r + 1}/${ROUNDS} done\n`);
+}
+
+console.log('\nconfig                 | direct rps | interlay rps | ratio | direct p99 ms | interlay p99 ms | added p99 ms');
+for (const [key, s] of Object.entries(samples)) {
+  const dr = median(s.direct.map((x) => x.rps));
+  const pr = median(s.proxy.map((x) => x.rps));
+  const dp = median(s.direct.map((x) => x.p99));
+  const pp = median(s.proxy.map((x) => x.p99));
+  console.log(
+    `${key.padEnd(22)} | ${dr.toFixed(0).padStart(10)} | ${pr.toFixed(0).padStart(12)} | ${(pr / dr).toFixed(2).padStart(5)} | ${dp.toFixed(3).padStart(13)} | ${pp.toFixed(3).padStart(15)} | ${(pp - dp).toFixed(3).padStart(12)}`,
+  );
+}
+
+// ---- 1,000 idle connections: RSS of this process (interlay + its sockets) before and after.
+if (global.gc) global.gc();
+await new Promise((r) => setTimeout(r, 500));
+const before = process.memoryUsage().rss;
+const socks: net.Socket[] = [];
+// The clients live in a child process so their memory is not counted here.
+const child = (await import('node:child_process')).spawn(
+  process.execPath,
+  ['-e', `
+    const net = require('net'); const socks = [];
+    let n = 0;
+    for (let i = 0; i < 1000; i++) {
+      const s = net.connect(${port}, '127.0.0.1', () => { s.write('PING\\r\\n'); });
+      s.once('data', () => { if (++n === 1000) console.log('ready'); });
+      socks.push(s);
+    }
+    setInterval(() => {}, 1000);
+  `],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+await new Promise((r) => setTimeout(r, 1000));
+if (global.gc) global.gc();
+const after = process.memoryUsage().rss;
+const m = interlay.metrics();
+console.log(`\n1,000 idle clients: interlay connections ${m.connections.current}, RSS ${(before / 1e6).toFixed(1)} MB -> ${(after / 1e6).toFixed(1)} MB (+${((after - before) / 1e6).toFixed(1)} MB)`);
+child.kill();
+void socks;
+
+await interlay.stop({ drainTimeoutMs: 1000 });
+await redis.stop();
+process.exit(0);

@@ -1,0 +1,101 @@
+/** The interlays list: status, endpoint, port, connection string, live connections and ops. */
+'use client';
+
+import { useState } from 'react';
+import Link from 'next/link';
+import { Anchor, Button, Card, Center, Group, Loader, Stack, Table, Text } from '@mantine/core';
+import { IconPlus } from '@tabler/icons-react';
+import { useCan } from '@/lib/client/auth';
+import { PageHeader } from '@/components/ui/PageHeader';
+import { ErrorAlert } from '@/components/ui/ErrorAlert';
+import { ConnectionString } from './ConnectionString';
+import { InterlayActions } from './InterlayActions';
+import { InterlayFormModal } from './InterlayForm';
+import { InterlayStatusBadge } from './InterlayStatusBadge';
+import { useInterlays } from './hooks';
+import { formatNumber } from './format';
+
+export function InterlaysPage() {
+  const { data, error, isLoading } = useInterlays();
+  const canOperate = useCan('operate');
+  const [creating, setCreating] = useState(false);
+
+  return (
+    <>
+      <PageHeader
+        title="Interlays"
+        description="RESP proxies in front of an endpoint's primary. Point clients at an interlay to observe and, later, migrate their traffic."
+        actions={
+          canOperate && (
+            <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} data-testid="interlay-new">
+              New interlay
+            </Button>
+          )
+        }
+      />
+      <ErrorAlert error={error} mb="md" />
+      {isLoading ? (
+        <Center p="xl">
+          <Loader />
+        </Center>
+      ) : data && data.length === 0 ? (
+        <Card withBorder p="xl">
+          <Stack align="center" gap="xs">
+            <Text fw={500}>No interlays yet</Text>
+            <Text c="dimmed" size="sm">
+              Create one in front of an endpoint, start it, and connect with <Text span ff="monospace">redis-cli -p &lt;port&gt;</Text>.
+            </Text>
+          </Stack>
+        </Card>
+      ) : (
+        <Table.ScrollContainer minWidth={900}>
+          <Table verticalSpacing="sm" highlightOnHover data-testid="interlays-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Endpoint</Table.Th>
+                <Table.Th>Port</Table.Th>
+                <Table.Th>Connection string</Table.Th>
+                <Table.Th ta="right">Connections</Table.Th>
+                <Table.Th ta="right">Ops/s</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {data?.map((il) => (
+                <Table.Tr key={il.id} data-testid={`interlay-row-${il.id}`}>
+                  <Table.Td>
+                    <Anchor component={Link} href={`/interlays/${encodeURIComponent(il.id)}`} fw={500}>
+                      {il.id}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>
+                    <InterlayStatusBadge status={il.status} error={il.error} needsRestart={il.needs_restart} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Anchor component={Link} href={`/endpoints/${encodeURIComponent(il.endpoint)}`} size="sm">
+                      {il.endpoint}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td ff="monospace">{il.port}</Table.Td>
+                  <Table.Td>
+                    <ConnectionString value={il.connection_string} size="xs" />
+                  </Table.Td>
+                  <Table.Td ta="right">{il.metrics ? formatNumber(il.metrics.connections.current) : '—'}</Table.Td>
+                  <Table.Td ta="right">{il.metrics ? formatNumber(il.metrics.ops.per_sec) : '—'}</Table.Td>
+                  <Table.Td>
+                    <Group justify="flex-end">
+                      <InterlayActions interlay={il} compact />
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      <InterlayFormModal opened={creating} onClose={() => setCreating(false)} />
+    </>
+  );
+}

@@ -1,0 +1,302 @@
+/**
+ * copyBatch: copies one batch of keys of one db to every target. The unit of work that
+ * CopyRun checkpoints, and that retryErrorKeys / repair reuse.
+ *
+ * Hot path, per batch (all pipelined, one socket write each):
+ *   1. source: MEMORY USAGE per key (big-key probe; + TYPE when several types are filtered)
+ *   2. source: DUMP + PTTL per small key; payloads stay zero-copy views of the reply chunks
+ *   3. every target: RESTORE key ttl payload [REPLACE], encoded straight into one Buffer
+ * Slow path, per key, on separate "side" connections so the hot pipelines never wait on it:
+ *   BUSYKEY under None (already copied?), BUSYKEY under Merge, payload rejected by the
+ *   target (type-based fallback), big keys (chunked copy), keys touched by the live path.
+ *
+ * A transient failure (connection reset, timeout, LOADING) throws: the caller retries the
+ * whole batch, which is idempotent (REPLACE, or None's "identical means copied").
+ */
+import type { Logger } from '../logger';
+import { RespError, type RespValue } from '../resp/types';
+import { encodeKeyCommands, encodeRestores, keyCommand } from './encode';
+import { classifyReply, isPayloadRejection, isTransientReply, throwIfTransient, TransientError } from './errors';
+import { Link } from './link';
+import { copyTyped, mergeExisting, type KeyOutcome, type TypedOptions } from './typed';
+import { DEFAULTS, type ConflictPolicy, type CopySpec, type DbCounts, type ErrorClass, type ErrorKeyRecord } from './types';
+
+const MEMORY_USAGE = keyCommand(['MEMORY', 'USAGE']);
+const TYPE = keyCommand(['TYPE']);
+const DUMP = keyCommand(['DUMP']);
+const PTTL = keyCommand(['PTTL']);
+
+/** Connections and settings for one (source db -> target db) pair. */
+export class DbContext {
+  readonly src: Link;
+  readonly srcSide: Link;
+  readonly scan: Link;
+  readonly tgts: Link[];
+  readonly tgtSide: Link[];
+
+  constructor(
+    readonly spec: CopySpec,
+    readonly srcDb: number,
+    readonly tgtDb: number,
+    readonly tag: string,
+    readonly log: Logger,
+  ) {
+    const name = `interlay-copy-${tag}`;
+    this.src = new Link(spec.source, srcDb, name);
+    this.srcSide = new Link(spec.source, srcDb, name);
+    this.scan = new Link(spec.source, srcDb, name);
+    this.tgts = spec.targets.map((t) => new Link(t, tgtDb, name));
+    this.tgtSide = spec.targets.map((t) => new Link(t, tgtDb, name));
+  }
+
+  typedOptions(policy: ConflictPolicy): TypedOptions {
+    return {
+      policy,
+      preserveTtl: this.spec.preserveTtl,
+      chunk: this.spec.chunkElements ?? DEFAULTS.chunkElements,
+      stringChunk: DEFAULTS.chunkStringBytes,
+      tag: this.tag,
+    };
+  }
+
+  /** Drops every connection so the next use reconnects (after a transient failure). */
+  reset(): void {
+    for (const l of [this.src, this.srcSide, this.scan, ...this.tgts, ...this.tgtSide]) l.reset();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.src, this.srcSide, this.scan, ...this.tgts, ...this.tgtSide].map((l) => l.close()));
+  }
+}
+
+export interface BatchHooks {
+  /** Bytes about to be restored (rate limit); may wait. */
+  takeBytes?(n: number): Promise<void>;
+  /** The live path wrote this key after `epoch` (skip it / re-copy it). */
+  touchedSince?(key: Buffer, epoch: number): boolean;
+  /** Current touch epoch, read when the batch starts. */
+  epoch?(): number;
+}
+
+export interface BatchOutcome {
+  counts: DbCounts;
+  errors: ErrorKeyRecord[];
+}
+
+// Per-key states.
+const TODO = 0;
+const EXPIRED = 1;
+const SKIPPED = 2;
+const FILTERED = 3;
+const BIG = 4;
+const TYPED = 5;
+
+interface Failure {
+  i: number;
+  target: number;
+  errorClass: ErrorClass;
+  retryable: boolean;
+  message: string;
+  type?: string;
+}
+
+function emptyCounts(): DbCounts {
+  return { scanned: 0, copied: 0, skipped: 0, expired: 0, conflicts: 0, errors: 0, bytes: 0 };
+}
+
+/**
+ * @param typeFilter client-side TYPE filter (several types); undefined when SCAN filtered by type itself.
+ */
+export async function copyBatch(
+  ctx: DbContext,
+  keys: Buffer[],
+  policy: ConflictPolicy,
+  hooks: BatchHooks = {},
+  typeFilter?: Set<string>,
+): Promise<BatchOutcome> {
+  const spec = ctx.spec;
+  const n = keys.length;
+  const state = new Uint8Array(n);
+  const failures: Failure[] = [];
+  let bytes = 0;
+  const epoch = hooks.epoch?.() ?? 0;
+
+  if (hooks.touchedSince) {
+    for (let i = 0; i < n; i++) if (hooks.touchedSince(keys[i], -1)) state[i] = SKIPPED;
+  }
+
+  // 1. Probe: sizes (and types) before anything is DUMPed.
+  const probe = (spec.bigKeyProbe ?? DEFAULTS.bigKeyProbe) === 'memory-usage';
+  if ((probe || typeFilter) && n > 0) {
+    const cmds = typeFilter ? (probe ? [MEMORY_USAGE, TYPE] : [TYPE]) : [MEMORY_USAGE];
+    const k = cmds.length;
+    const replies = await ctx.src.sendRaw(encodeKeyCommands(cmds, keys), n * k);
+    throwIfTransient(replies, 'probe');
+    for (let i = 0; i < n; i++) {
+      if (state[i] !== TODO) continue;
+      if (typeFilter) {
+        const t = replies[i * k + k - 1];
+        if (t === 'none') {
+          state[i] = EXPIRED;
+          continue;
+        }
+        if (!typeFilter.has(String(t))) {
+          state[i] = FILTERED;
+          continue;
+        }
+      }
+      if (probe) {
+        const mu = replies[i * k];
+        if (mu === null) state[i] = EXPIRED;
+        else if (typeof mu === 'number' && mu > spec.bigKeyThresholdBytes) state[i] = BIG;
+        // A MEMORY USAGE error (e.g. ACL without MEMORY) just means "not known big": DUMP it.
+      }
+    }
+  }
+  if (spec.forceTypedCopy) for (let i = 0; i < n; i++) if (state[i] === TODO) state[i] = TYPED;
+
+  // 2. DUMP + PTTL of the small keys.
+  const idx: number[] = [];
+  for (let i = 0; i < n; i++) if (state[i] === TODO) idx.push(i);
+  const m = idx.length;
+  const dumpKeys = idx.map((i) => keys[i]);
+  const payloads: (Buffer | null)[] = new Array(m).fill(null);
+  const ttls = new Float64Array(m).fill(-1);
+  if (m > 0) {
+    const replies = await ctx.src.sendRaw(encodeKeyCommands([DUMP, PTTL], dumpKeys), 2 * m);
+    const tDump = performance.now();
+    throwIfTransient(replies, 'DUMP');
+    let payloadBytes = 0;
+    for (let j = 0; j < m; j++) {
+      const i = idx[j];
+      const p = replies[2 * j];
+      const t = replies[2 * j + 1];
+      if (p === null || t === -2) {
+        state[i] = EXPIRED;
+        continue;
+      }
+      if (!Buffer.isBuffer(p)) {
+        const msg = p instanceof RespError ? p.message : `unexpected DUMP reply ${String(p)}`;
+        // A type the source cannot serialise (module without DUMP support): nothing a target could load.
+        failures.push({ i, target: 0, errorClass: /module/i.test(msg) ? 'module_type_missing' : 'other', retryable: false, message: `DUMP: ${msg}` });
+        state[i] = SKIPPED; // accounted for by the failure
+        continue;
+      }
+      payloads[j] = p;
+      ttls[j] = spec.preserveTtl && typeof t === 'number' && t > 0 ? t : 0;
+      payloadBytes += p.length;
+    }
+    if (hooks.takeBytes) await hooks.takeBytes(payloadBytes);
+
+    // TTL tolerance: restore with what is left now, so the target never outlives the
+    // source by more than the RESTORE's own transit (sub-ms to a few ms).
+    const elapsed = performance.now() - tDump;
+    for (let j = 0; j < m; j++) {
+      if (payloads[j] === null || ttls[j] <= 0) continue;
+      const left = Math.ceil(ttls[j] - elapsed);
+      if (left <= 0) {
+        payloads[j] = null;
+        state[idx[j]] = EXPIRED;
+      } else {
+        ttls[j] = left;
+      }
+    }
+
+    // 3. RESTORE into every target.
+    const { bytes: restoreBytes, count } = encodeRestores(dumpKeys, payloads, ttls, policy === 'Replace');
+    const order: number[] = [];
+    for (let j = 0; j < m; j++) if (payloads[j] !== null && ttls[j] >= 0) order.push(j);
+    if (count > 0) {
+      const perTarget = await Promise.all(ctx.tgts.map((t) => t.sendRaw(restoreBytes, count)));
+      const slow: Array<{ j: number; target: number; kind: 'dedupe' | 'merge' | 'typed' }> = [];
+      for (let ti = 0; ti < perTarget.length; ti++) {
+        const replies = perTarget[ti];
+        for (let r = 0; r < replies.length; r++) {
+          const v = replies[r];
+          if (!(v instanceof RespError)) continue;
+          const j = order[r];
+          if (isTransientReply(v)) throw new TransientError(`RESTORE: ${v.message}`);
+          if (v.code === 'BUSYKEY') slow.push({ j, target: ti, kind: policy === 'Merge' ? 'merge' : 'dedupe' });
+          else if (isPayloadRejection(v) && spec.fallback === 'auto') slow.push({ j, target: ti, kind: 'typed' });
+          else failures.push({ i: idx[j], target: ti, ...classifyReply(v), message: `RESTORE: ${v.message}` });
+        }
+      }
+      for (const j of order) bytes += payloads[j]!.length;
+      for (const s of slow) {
+        const i = idx[s.j];
+        const out = s.kind === 'typed'
+          ? await copyTyped(ctx.srcSide, ctx.tgtSide[s.target], keys[i], ctx.typedOptions(policy))
+          : await existing(ctx, keys[i], payloads[s.j]!, s.target, policy);
+        applyOutcome(out, i, s.target);
+      }
+    }
+  }
+
+  // 4. Big keys and forced type-based copies: chunked, one key at a time.
+  for (let i = 0; i < n; i++) {
+    if (state[i] !== BIG && state[i] !== TYPED) continue;
+    for (let ti = 0; ti < ctx.tgts.length && state[i] !== EXPIRED; ti++) {
+      applyOutcome(await copyTyped(ctx.srcSide, ctx.tgtSide[ti], keys[i], ctx.typedOptions(policy)), i, ti);
+    }
+  }
+
+  function applyOutcome(out: KeyOutcome, i: number, target: number): void {
+    if (out.kind === 'copied') bytes += out.bytes;
+    else if (out.kind === 'expired') state[i] = EXPIRED;
+    else failures.push({ i, target, errorClass: out.errorClass, retryable: out.retryable, message: out.message, type: out.type });
+  }
+
+  // 5. Keys the live path wrote while this batch was in flight: our RESTORE may have
+  // overwritten the newer mirrored write, so copy them again from the source (which has it).
+  if (hooks.touchedSince) {
+    const again = keys.filter((k, i) => (state[i] === TODO || state[i] === BIG || state[i] === TYPED) && hooks.touchedSince!(k, epoch));
+    if (again.length > 0) await copyBatch(ctx, again, 'Replace', { takeBytes: hooks.takeBytes });
+  }
+
+  // Tally: one outcome per key (a failure on any target wins over success elsewhere).
+  const counts = emptyCounts();
+  const worst = new Uint8Array(n); // 0 ok, 1 conflict, 2 error
+  for (const f of failures) {
+    const w = f.errorClass === 'conflict' || f.errorClass === 'merge_undefined' ? 1 : 2;
+    if (w > worst[f.i]) worst[f.i] = w;
+  }
+  for (let i = 0; i < n; i++) {
+    const s = state[i];
+    if (s === FILTERED) continue;
+    counts.scanned++;
+    if (worst[i] === 2) counts.errors++;
+    else if (worst[i] === 1) counts.conflicts++;
+    else if (s === EXPIRED) counts.expired++;
+    else if (s === SKIPPED) counts.skipped++;
+    else counts.copied++;
+  }
+  counts.bytes = bytes;
+  const errors: ErrorKeyRecord[] = failures.map((f) => ({
+    key: Buffer.from(keys[f.i]), // a copy: the original is a view pinning a socket chunk
+    db: ctx.srcDb,
+    type: f.type,
+    errorClass: f.errorClass,
+    message: f.message,
+    retryable: f.retryable,
+    target: f.target,
+  }));
+  return { counts, errors };
+}
+
+/**
+ * RESTORE hit BUSYKEY (None or Merge). If the target already holds exactly what we
+ * dumped — byte-identical DUMP, or equal element by element (a hash or set restored from
+ * the same payload can serialise differently) — the key counts as copied: that is how a
+ * resumed run re-copying its own uncommitted keys avoids false conflicts under None.
+ */
+async function existing(ctx: DbContext, key: Buffer, payload: Buffer, target: number, policy: ConflictPolicy): Promise<KeyOutcome> {
+  const t = ctx.tgtSide[target];
+  const theirs: RespValue = await t.call('DUMP', key);
+  if (theirs instanceof RespError && isTransientReply(theirs)) throw new TransientError(`DUMP: ${theirs.message}`);
+  if (Buffer.isBuffer(theirs) && theirs.equals(payload)) return { kind: 'copied', bytes: 0 };
+  if (theirs === null) {
+    // Gone meanwhile (expired or deleted on the target): restore it now, with its TTL.
+    return copyTyped(ctx.srcSide, t, key, ctx.typedOptions(policy));
+  }
+  return mergeExisting(ctx.srcSide, t, key, ctx.typedOptions(policy === 'Merge' ? 'Merge' : 'None'));
+}

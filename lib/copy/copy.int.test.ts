@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RedisConnection } from '../redis/connection';
+import { startRedis, type RedisServer } from '../../test/redis-server';
+import { CopyRun, MemoryCopyStore, verify, type CopyProgress, type CopySpec } from './index';
+import { bulk, connect, diffSnapshots, fillAllTypes, ok, quietLog, snapshot, specFor } from './test-helpers';
+import { num } from './typed';
+
+let src: RedisServer;
+let tgt: RedisServer;
+let tgt2: RedisServer;
+const conns: RedisConnection[] = [];
+
+async function c(server: RedisServer, db = 0): Promise<RedisConnection> {
+  const x = await connect(server, db);
+  conns.push(x);
+  return x;
+}
+
+async function run(spec: CopySpec, store = new MemoryCopyStore()): Promise<{ p: CopyProgress; store: MemoryCopyStore }> {
+  const r = new CopyRun(spec, store, { log: quietLog });
+  const p = await r.run();
+  return { p, store };
+}
+
+async function expectSame(db = 0, tdb = db, target = tgt): Promise<void> {
+  const a = await snapshot(await c(src, db));
+  const b = await snapshot(await c(target, tdb));
+  expect(diffSnapshots(a, b)).toEqual([]);
+}
+
+beforeAll(async () => {
+  [src, tgt, tgt2] = await Promise.all([startRedis(), startRedis(), startRedis()]);
+});
+
+afterAll(async () => {
+  await Promise.all(conns.map((x) => x.close()));
+  await Promise.all([src?.kill(), tgt?.kill(), tgt2?.kill()]);
+});
+
+beforeEach(async () => {
+  for (const s of [src, tgt, tgt2]) s.cli('FLUSHALL');
+});
+
+describe('copy: data types', () => {
+  it('copies every type, binary keys and values, the empty key and TTLs (Replace)', async () => {
+    const s0 = await c(src);
+    await fillAllTypes(s0);
+    const { p, store } = await run(specFor(src, [tgt]));
+    expect(p.state).toBe('completed');
+    const n = num(await ok(s0, 'DBSIZE'));
+    expect(p.scanned).toBe(n);
+    expect(p.copied).toBe(n);
+    expect(p.errors + p.conflicts + p.expired).toBe(0);
+    expect(p.bytes).toBeGreaterThan(100_000);
+    expect(store.errors()).toEqual([]);
+    expect(store.checkpoint?.dbs['0'].done).toBe(true);
+    await expectSame();
+    // TTLs kept (remaining time, within tolerance).
+    const t = await c(tgt);
+    const ttl = num(await ok(t, 'PTTL', 'ttl'));
+    expect(ttl).toBeGreaterThan(590_000);
+    expect(ttl).toBeLessThanOrEqual(600_000);
+    const v = await verify(specFor(src, [tgt]), { mode: 'full' });
+    expect(v).toMatchObject({ checked: n, missing: 0, type_mismatch: 0, value_mismatch: 0, ttl_mismatch: 0 });
+  });
+
+  it('copies every type through the type-based path (forced), streams with groups and pending entries', async () => {
+    await fillAllTypes(await c(src));
+    const { p, store } = await run(specFor(src, [tgt], { forceTypedCopy: true, chunkElements: 100 }));
+    expect(store.errors()).toEqual([]);
+    expect(p.errors).toBe(0);
+    await expectSame();
+    const t = await c(tgt);
+    const pending = await ok(t, 'XPENDING', 'stream', 'g1', '-', '+', 10);
+    expect((pending as unknown[]).length).toBe(2);
+    const v = await verify(specFor(src, [tgt]), { mode: 'full' });
+    expect(v.missing + v.type_mismatch + v.value_mismatch + v.ttl_mismatch).toBe(0);
+  });
+
+  it('copies big keys in chunks (threshold below their size) into a temp key then RENAME', async () => {
+    const s0 = await c(src);
+    await fillAllTypes(s0);
+    const t0 = await c(tgt);
+    await ok(t0, 'SET', 'bighash', 'old'); // Replace must overwrite it through RENAME
+    const { p, store } = await run(specFor(src, [tgt], { bigKeyThresholdBytes: 2000, chunkElements: 250 }));
+    expect(store.errors()).toEqual([]);
+    expect(p.copied).toBe(num(await ok(s0, 'DBSIZE')));
+    await expectSame();
+    // No temporary key left behind.
+    expect(String(await ok(t0, 'KEYS', '*__interlay_copy_tmp*'))).toBe('');
+  });
+
+  it('preserveTtl=false restores without expiry', async () => {
+    const s0 = await c(src);
+    await bulk(s0, [['SET', 'a', '1', 'EX', '1000'], ['SET', 'b', '2']]);
+    await run(specFor(src, [tgt], { preserveTtl: false }));
+    const t0 = await c(tgt);
+    expect(await ok(t0, 'PTTL', 'a')).toBe(-1);
+    expect(String(await ok(t0, 'GET', 'a'))).toBe('1');
+  });
+
+  it('counts keys expiring during the copy as expired, never as errors', async () => {
+    const s0 = await c(src);
+    const cmds = [];
+    for (let i = 0; i < 3000; i++) cmds.push(['SET', `k${i}`, 'v', 'PX', String(1 + (i % 300))]);
+    for (let i = 0; i < 500; i++) cmds.push(['SET', `keep${i}`, 'v']);
+    await bulk(s0, cmds);
+    const { p, store } = await run(specFor(src, [tgt], { batchSize: 50, scanCount: 50, rateLimit: { keysPerSec: 20_000 } }));
+    expect(p.errors).toBe(0);
+    expect(store.errors()).toEqual([]);
+    expect(p.copied + p.expired).toBe(p.scanned);
+    expect(p.copied).toBeGreaterThanOrEqual(500);
+    const t0 = await c(tgt);
+    await new Promise((r) => setTimeout(r, 350));
+    expect(num(await ok(t0, 'DBSIZE'))).toBe(500);
+  });
+});
+
+describe('copy: databases, filters, mirrors', () => {
+  it('copies every db with keys to the same index by default, or through a mapping', async () => {
+    for (const db of [0, 2, 5]) {
+      const x = await c(src, db);
+      await bulk(x, Array.from({ length: 250 }, (_, i) => ['SET', `db${db}:k${i}`, `v${i}`]));
+      await ok(x, 'HSET', `db${db}:h`, 'f', 'v');
+    }
+    const { p } = await run(specFor(src, [tgt]));
+    expect(p.copied).toBe(753);
+    expect(Object.keys(p.per_db).sort()).toEqual(['0', '2', '5']);
+    expect(p.estimated_total).toBe(753);
+    for (const db of [0, 2, 5]) await expectSame(db);
+
+    tgt.cli('FLUSHALL');
+    const { p: p2 } = await run(specFor(src, [tgt], { databases: { '2': 7, '5': 0 } }));
+    expect(p2.copied).toBe(502);
+    await expectSame(2, 7);
+    await expectSame(5, 0);
+    expect(num(await ok(await c(tgt, 2), 'DBSIZE'))).toBe(0);
+  });
+
+  it('filters by one MATCH pattern (server side), several (client side) and TYPE', async () => {
+    const s0 = await c(src);
+    await bulk(s0, [
+      ...Array.from({ length: 300 }, (_, i) => ['SET', `user:${i}`, 'x']),
+      ...Array.from({ length: 200 }, (_, i) => ['SET', `order:${i}`, 'x']),
+      ...Array.from({ length: 100 }, (_, i) => ['HSET', `user:h${i}`, 'f', 'x']),
+      ['SET', 'other', 'x'],
+    ]);
+    let r = await run(specFor(src, [tgt], { match: ['user:*'] }));
+    expect(r.p.copied).toBe(400);
+    tgt.cli('FLUSHALL');
+    r = await run(specFor(src, [tgt], { match: ['user:1*', 'order:[12]?'] }));
+    // user:1, user:10-19, user:100-199, user:h1* (11 + 111 ... ) computed by the server for comparison:
+    const expected = new Set([
+      ...String(src.cli('KEYS', 'user:1*')).trim().split('\n'),
+      ...String(src.cli('KEYS', 'order:[12]?')).trim().split('\n'),
+    ]);
+    expect(r.p.copied).toBe(expected.size);
+    tgt.cli('FLUSHALL');
+    r = await run(specFor(src, [tgt], { types: ['hash'] }));
+    expect(r.p.copied).toBe(100);
+    tgt.cli('FLUSHALL');
+    r = await run(specFor(src, [tgt], { types: ['hash', 'string'], match: ['user:*'] }));
+    expect(r.p.copied).toBe(400);
+    const v = await verify(specFor(src, [tgt], { types: ['hash', 'string'], match: ['user:*'] }), { mode: 'full' });
+    expect(v.checked).toBe(400);
+    expect(v.missing).toBe(0);
+  });
+
+  it('copies to mirror targets too', async () => {
+    await fillAllTypes(await c(src));
+    const { p, store } = await run(specFor(src, [tgt, tgt2]));
+    expect(store.errors()).toEqual([]);
+    expect(p.errors).toBe(0);
+    await expectSame(0, 0, tgt);
+    await expectSame(0, 0, tgt2);
+  });
+});
+
+describe('copy: conflict policies', () => {
+  async function seed(): Promise<void> {
+    const s0 = await c(src);
+    await bulk(s0, [
+      ['SET', 'same', 'v'],
+      ['SET', 'str', 'source'],
+      ['HSET', 'h', 'a', 'src-a', 'b', 'src-b'],
+      ['SADD', 's', '1', '2'],
+      ['ZADD', 'z', '1', 'a', '2', 'b'],
+      ['RPUSH', 'l', 'x'],
+      ['XADD', 'st', '1-1', 'f', 'v'],
+      ['SET', 'typed', 'string-on-source'],
+      ['SET', 'fresh', 'new'],
+    ]);
+    const t0 = await c(tgt);
+    await bulk(t0, [
+      ['SET', 'same', 'v'],
+      ['SET', 'str', 'target'],
+      ['HSET', 'h', 'a', 'tgt-a', 'c', 'tgt-c'],
+      ['SADD', 's', '3'],
+      ['ZADD', 'z', '5', 'a', '9', 'c'],
+      ['RPUSH', 'l', 'y'],
+      ['XADD', 'st', '2-1', 'f', 'w'],
+      ['HSET', 'typed', 'f', 'v'],
+    ]);
+  }
+
+  it('Replace overwrites every existing key', async () => {
+    await seed();
+    const { p } = await run(specFor(src, [tgt], { conflictPolicy: 'Replace' }));
+    expect(p.copied).toBe(9);
+    await expectSame();
+  });
+
+  it('None leaves existing keys, records conflicts, and treats identical keys as copied', async () => {
+    await seed();
+    const { p, store } = await run(specFor(src, [tgt], { conflictPolicy: 'None' }));
+    expect(p.conflicts).toBe(7);
+    expect(p.copied).toBe(2); // fresh + same
+    const errs = store.errors();
+    expect(errs.map((e) => e.key.toString()).sort()).toEqual(['h', 'l', 's', 'st', 'str', 'typed', 'z']);
+    expect(errs.every((e) => e.errorClass === 'conflict' && !e.retryable && e.target === 0)).toBe(true);
+    const t0 = await c(tgt);
+    expect(String(await ok(t0, 'GET', 'str'))).toBe('target');
+    expect(String(await ok(t0, 'GET', 'fresh'))).toBe('new');
+  });
+
+  it('Merge unions hashes, sets and zsets (source wins), conflicts on strings and types, refuses lists and streams', async () => {
+    await seed();
+    const { p, store } = await run(specFor(src, [tgt], { conflictPolicy: 'Merge' }));
+    const byKey = Object.fromEntries(store.errors().map((e) => [e.key.toString(), e.errorClass]));
+    expect(byKey).toEqual({ str: 'conflict', typed: 'conflict', l: 'merge_undefined', st: 'merge_undefined' });
+    expect(p.conflicts).toBe(4);
+    expect(p.copied).toBe(5);
+    const t0 = await c(tgt);
+    expect((await ok(t0, 'HGETALL', 'h') as Buffer[]).map(String)).toEqual(['a', 'src-a', 'c', 'tgt-c', 'b', 'src-b']);
+    expect((await ok(t0, 'SMEMBERS', 's') as Buffer[]).map(String).sort()).toEqual(['1', '2', '3']);
+    expect((await ok(t0, 'ZRANGE', 'z', 0, -1, 'WITHSCORES') as Buffer[]).map(String)).toEqual(['a', '1', 'b', '2', 'c', '9']);
+    expect(String(await ok(t0, 'GET', 'str'))).toBe('target');
+    expect((await ok(t0, 'LRANGE', 'l', 0, -1) as Buffer[]).map(String)).toEqual(['y']);
+  });
+
+  it('Merge and None also apply on the chunked big-key path', async () => {
+    await seed();
+    let r = await run(specFor(src, [tgt], { conflictPolicy: 'Merge', bigKeyThresholdBytes: 1 }));
+    expect(Object.fromEntries(r.store.errors().map((e) => [e.key.toString(), e.errorClass]))).toEqual({
+      str: 'conflict', typed: 'conflict', l: 'merge_undefined', st: 'merge_undefined',
+    });
+    const t0 = await c(tgt);
+    expect((await ok(t0, 'SMEMBERS', 's') as Buffer[]).map(String).sort()).toEqual(['1', '2', '3']);
+    tgt.cli('FLUSHALL');
+    await seed();
+    r = await run(specFor(src, [tgt], { conflictPolicy: 'None', bigKeyThresholdBytes: 1 }));
+    expect(r.p.conflicts).toBe(7);
+    expect(r.p.copied).toBe(2);
+  });
+});
+
+describe('copy: live-path hook', () => {
+  it('skips keys the live path touched', async () => {
+    const s0 = await c(src);
+    await bulk(s0, [['SET', 'a', 'old'], ['SET', 'b', 'old']]);
+    const t0 = await c(tgt);
+    await ok(t0, 'SET', 'a', 'newer-from-live-path');
+    const r = new CopyRun(specFor(src, [tgt]), new MemoryCopyStore(), { log: quietLog });
+    r.markTouched(0, Buffer.from('a'));
+    const p = await r.run();
+    expect(p.skipped).toBe(1);
+    expect(p.copied).toBe(1);
+    expect(String(await ok(t0, 'GET', 'a'))).toBe('newer-from-live-path');
+  });
+});

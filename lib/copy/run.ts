@@ -1,0 +1,426 @@
+/**
+ * CopyRun: one bulk copy of a source to its targets, resumable from a checkpoint.
+ *
+ * Shape (STYLE.md point 5): one SCAN loop per source db (later: per cluster primary),
+ * each producing batches; up to `concurrency` batches in flight across all loops; each
+ * batch is copied by copyBatch and then COMMITTED IN SCAN ORDER per db: the checkpoint
+ * (cursor + counts) only ever moves to the cursor after a batch when every earlier
+ * batch of that db is done, and is saved after every such commit. A crash therefore
+ * loses at most the in-flight batches, which the resumed run re-scans and re-copies
+ * (harmless under Replace; under None they hit BUSYKEY and are recognised as identical;
+ * see batch.ts `existing`). Counts come from the checkpoint plus new commits, so they
+ * are never doubled.
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../logger';
+import { copyBatch, DbContext, type BatchOutcome } from './batch';
+import { isTransientError } from './errors';
+import { globMatch } from './glob';
+import { Link } from './link';
+import { RateMeter, TokenBucket } from './rate';
+import { arr } from './typed';
+import {
+  DEFAULTS,
+  type Checkpoint,
+  type CopyProgress,
+  type CopyRunOptions,
+  type CopySpec,
+  type CopyState,
+  type CopyStore,
+  type CopyTouchSink,
+  type DbCheckpoint,
+  type DbCounts,
+  type ErrorKeyRecord,
+} from './types';
+
+const COUNT_FIELDS = ['scanned', 'copied', 'skipped', 'expired', 'conflicts', 'errors', 'bytes'] as const;
+
+function addCounts(into: DbCounts, c: DbCounts): void {
+  for (const f of COUNT_FIELDS) into[f] += c[f];
+}
+
+function zeroCounts(): DbCounts {
+  return { scanned: 0, copied: 0, skipped: 0, expired: 0, conflicts: 0, errors: 0, bytes: 0 };
+}
+
+/** INFO keyspace -> { db: keys }. */
+export async function keyspace(link: Link): Promise<Record<number, number>> {
+  const info = await link.callOk('INFO', 'keyspace');
+  const text = Buffer.isBuffer(info) ? info.toString() : String(info);
+  const out: Record<number, number> = {};
+  for (const m of text.matchAll(/^db(\d+):keys=(\d+)/gm)) out[Number(m[1])] = Number(m[2]);
+  return out;
+}
+
+/** Source db -> target db for a spec: the explicit mapping, or every db with keys -> same index. */
+export async function resolveDatabases(spec: CopySpec, ks: Record<number, number>): Promise<Array<[number, number]>> {
+  if (spec.databases && Object.keys(spec.databases).length > 0) {
+    return Object.entries(spec.databases).map(([s, t]) => [Number(s), t] as [number, number]).sort((a, b) => a[0] - b[0]);
+  }
+  return Object.keys(ks).map(Number).sort((a, b) => a - b).map((d) => [d, d] as [number, number]);
+}
+
+/** SCAN arguments and the client-side filters a spec needs. */
+export function scanPlan(spec: CopySpec): { extra: string[]; patterns: Buffer[] | undefined; types: Set<string> | undefined } {
+  const extra: string[] = [];
+  let patterns: Buffer[] | undefined;
+  let types: Set<string> | undefined;
+  const match = spec.match?.filter((p) => p.length > 0) ?? [];
+  if (match.length === 1) extra.push('MATCH', match[0]);
+  else if (match.length > 1) patterns = match.map((p) => Buffer.from(p));
+  const t = spec.types?.filter((x) => x.length > 0) ?? [];
+  if (t.length === 1) extra.push('TYPE', t[0]);
+  else if (t.length > 1) types = new Set(t);
+  return { extra, patterns, types };
+}
+
+interface PendingBatch {
+  seq: number;
+  cursorAfter: string;
+  last: boolean;
+  outcome?: BatchOutcome;
+}
+
+interface DbJob {
+  ctx: DbContext;
+  key: string;
+  cp: DbCheckpoint;
+  /** Live counts: committed plus completed-but-uncommitted batches. */
+  live: DbCounts;
+  estimated: number;
+  nextSeq: number;
+  nextCommit: number;
+  done: Map<number, PendingBatch>;
+}
+
+export interface CopyRun {
+  on(event: 'progress', listener: (p: CopyProgress) => void): this;
+  once(event: 'progress', listener: (p: CopyProgress) => void): this;
+}
+
+export class CopyRun extends EventEmitter implements CopyTouchSink {
+  private readonly spec: CopySpec;
+  private readonly log: Logger;
+  private stateValue: CopyState = 'running';
+  private paused = false;
+  private cancelled = false;
+  private failure: string | undefined;
+  private readonly pauseWaiters: Array<() => void> = [];
+  private readonly keysBucket: TokenBucket;
+  private readonly bytesBucket: TokenBucket;
+  private readonly meter = new RateMeter();
+  private jobs: DbJob[] = [];
+  private checkpoint: Checkpoint | undefined;
+  private saveChain: Promise<void> = Promise.resolve();
+  private inflight = 0;
+  private slotWaiters: Array<() => void> = [];
+  private startedAt = new Date().toISOString();
+  private lastEmit = 0;
+  private emitTimer: NodeJS.Timeout | undefined;
+  private readonly tag = randomBytes(4).toString('hex');
+  private touchEpoch = 0;
+  private readonly touched = new Map<number, Map<string, number>>();
+  private readonly progressIntervalMs: number;
+  private ran = false;
+  private resumed = false;
+
+  constructor(
+    spec: CopySpec,
+    private readonly store: CopyStore,
+    private readonly opts: CopyRunOptions,
+  ) {
+    super();
+    this.spec = spec;
+    this.log = opts.log.child({ component: 'copy', run: this.tag });
+    this.keysBucket = new TokenBucket(spec.rateLimit?.keysPerSec);
+    this.bytesBucket = new TokenBucket(spec.rateLimit?.bytesPerSec);
+    this.progressIntervalMs = opts.progressIntervalMs ?? 1000;
+    if (opts.signal) {
+      if (opts.signal.aborted) this.cancel();
+      else opts.signal.addEventListener('abort', () => this.cancel(), { once: true });
+    }
+  }
+
+  get state(): CopyState {
+    return this.stateValue;
+  }
+
+  // --- controls ----------------------------------------------------------------------
+
+  /** Stops starting new batches; in-flight ones finish and are checkpointed. */
+  pause(): void {
+    if (this.isFinal() || this.paused) return;
+    this.paused = true;
+    this.setState('paused');
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (!this.isFinal()) this.setState('running');
+    for (const w of this.pauseWaiters.splice(0)) w();
+  }
+
+  /** Stops after the in-flight batches (checkpointed, so a later run resumes from there). */
+  cancel(): void {
+    if (this.isFinal()) return;
+    this.cancelled = true;
+    this.resume();
+    for (const w of this.slotWaiters.splice(0)) w();
+  }
+
+  setRateLimit(r: CopySpec['rateLimit']): void {
+    this.keysBucket.setRate(r?.keysPerSec);
+    this.bytesBucket.setRate(r?.bytesPerSec);
+    this.log.info({ rateLimit: r ?? null }, 'copy rate limit changed');
+  }
+
+  /**
+   * The live path wrote `key` on the targets: a key not copied yet is skipped (the
+   * target already has something newer), and one whose batch is in flight is copied
+   * again from the source after its RESTORE (see copyBatch step 5). Keys are remembered
+   * for the whole run (memory grows with the number of distinct touched keys).
+   */
+  markTouched(db: number, key: Buffer): void {
+    let m = this.touched.get(db);
+    if (!m) this.touched.set(db, (m = new Map()));
+    m.set(key.toString('latin1'), ++this.touchEpoch);
+  }
+
+  private stopping(): boolean {
+    return this.cancelled || this.failure !== undefined;
+  }
+
+  private isFinal(): boolean {
+    return this.stateValue === 'completed' || this.stateValue === 'failed' || this.stateValue === 'cancelled';
+  }
+
+  private setState(s: CopyState): void {
+    if (this.isFinal()) return;
+    this.stateValue = s;
+    this.emitProgress(true);
+  }
+
+  // --- run -----------------------------------------------------------------------------
+
+  async run(): Promise<CopyProgress> {
+    if (this.ran) throw new Error('CopyRun.run() may only be called once');
+    this.ran = true;
+    this.emitTimer = setInterval(() => this.emitProgress(false), this.progressIntervalMs);
+    this.emitTimer.unref();
+    try {
+      await this.prepare();
+      this.log.info({ dbs: this.jobs.map((j) => `${j.ctx.srcDb}->${j.ctx.tgtDb}`), resumed: this.resumed }, 'copy started');
+      await Promise.all(this.jobs.map((j) => this.scanLoop(j)));
+      await this.drain();
+      await this.saveChain;
+    } catch (err) {
+      this.failure ??= (err as Error).message;
+      await this.drain();
+      await this.saveChain.catch(() => undefined);
+    } finally {
+      clearInterval(this.emitTimer);
+      await Promise.all(this.jobs.map((j) => j.ctx.close()));
+    }
+    const final: CopyState = this.failure !== undefined ? 'failed' : this.cancelled && !this.jobs.every((j) => j.cp.done) ? 'cancelled' : 'completed';
+    this.stateValue = final;
+    const p = this.progress();
+    this.log.info({ state: final, copied: p.copied, errors: p.errors, conflicts: p.conflicts, error: this.failure }, 'copy finished');
+    this.emit('progress', p);
+    return p;
+  }
+
+  private async prepare(): Promise<void> {
+    const cp = await this.store.loadCheckpoint();
+    const probe = new Link(this.spec.source, 0, `interlay-copy-${this.tag}`);
+    let ks: Record<number, number>;
+    try {
+      ks = await keyspace(probe);
+    } finally {
+      await probe.close();
+    }
+    let pairs: Array<[number, number]>;
+    if (cp) {
+      this.checkpoint = cp;
+      this.resumed = true;
+      this.startedAt = cp.started_at;
+      pairs = Object.entries(cp.dbs).map(([s, d]) => [Number(s), d.targetDb ?? Number(s)] as [number, number]);
+    } else {
+      pairs = await resolveDatabases(this.spec, ks);
+      const now = new Date().toISOString();
+      this.checkpoint = { version: 1, dbs: {}, batches: 0, started_at: this.startedAt, updated_at: now };
+      for (const [s, t] of pairs) this.checkpoint.dbs[String(s)] = { cursor: '0', done: false, targetDb: t, ...zeroCounts() };
+    }
+    this.jobs = pairs.map(([s, t]) => {
+      const c = this.checkpoint!.dbs[String(s)];
+      return {
+        ctx: new DbContext(this.spec, s, t, this.tag, this.log),
+        key: String(s),
+        cp: c,
+        live: { scanned: c.scanned, copied: c.copied, skipped: c.skipped, expired: c.expired, conflicts: c.conflicts, errors: c.errors, bytes: c.bytes },
+        estimated: ks[s] ?? 0,
+        nextSeq: 0,
+        nextCommit: 0,
+        done: new Map(),
+      };
+    });
+  }
+
+  private async waitTurn(): Promise<boolean> {
+    while (this.paused && !this.stopping()) await new Promise<void>((r) => this.pauseWaiters.push(r));
+    while (this.inflight >= Math.max(1, this.spec.concurrency) && !this.stopping()) {
+      await new Promise<void>((r) => this.slotWaiters.push(r));
+    }
+    return !this.stopping();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inflight > 0) await new Promise<void>((r) => this.slotWaiters.push(r));
+  }
+
+  private releaseSlot(): void {
+    this.inflight--;
+    const w = this.slotWaiters.shift();
+    if (w) w();
+    // drain() waiters also wait on slotWaiters: wake everyone when idle.
+    if (this.inflight === 0) for (const x of this.slotWaiters.splice(0)) x();
+  }
+
+  private async scanLoop(job: DbJob): Promise<void> {
+    if (job.cp.done) return;
+    const { extra, patterns, types } = scanPlan(this.spec);
+    let cursor = job.cp.cursor;
+    const batchSize = Math.max(1, this.spec.batchSize);
+    for (;;) {
+      if (!(await this.waitTurn())) return;
+      const keys: Buffer[] = [];
+      do {
+        const reply = await this.withRetry(job, () => job.ctx.scan.callOk('SCAN', cursor, 'COUNT', this.spec.scanCount, ...extra), 'SCAN');
+        const [next, found] = arr(reply);
+        cursor = String(next);
+        for (const k of arr(found) as Buffer[]) {
+          if (patterns && !patterns.some((p) => globMatch(p, k))) continue;
+          keys.push(k);
+        }
+      } while (keys.length < batchSize && cursor !== '0' && !this.stopping());
+      if (this.stopping()) return;
+      await this.keysBucket.take(keys.length, () => this.stopping());
+      const batch: PendingBatch = { seq: job.nextSeq++, cursorAfter: cursor, last: cursor === '0' };
+      this.inflight++;
+      void this.runBatch(job, batch, keys, types).finally(() => this.releaseSlot());
+      if (batch.last) return;
+    }
+  }
+
+  private async withRetry<T>(job: DbJob, fn: () => Promise<T>, what: string): Promise<T> {
+    const r = { ...DEFAULTS.retry, ...this.spec.retry };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isTransientError(err) || attempt >= r.attempts || this.failure !== undefined) throw err;
+        const delay = Math.min(r.maxBackoffMs, r.minBackoffMs * 2 ** Math.min(attempt - 1, 10));
+        this.log.warn({ db: job.ctx.srcDb, what, attempt, delayMs: delay, err: (err as Error).message }, 'copy retrying after transient failure');
+        job.ctx.reset();
+        await new Promise((res) => setTimeout(res, delay));
+      }
+    }
+  }
+
+  private async runBatch(job: DbJob, batch: PendingBatch, keys: Buffer[], types: Set<string> | undefined): Promise<void> {
+    try {
+      const touched = this.touched;
+      const hooks = {
+        takeBytes: (n: number) => this.bytesBucket.take(n, () => this.stopping()),
+        epoch: () => this.touchEpoch,
+        touchedSince: (key: Buffer, epoch: number) => {
+          const m = touched.get(job.ctx.srcDb);
+          if (!m || m.size === 0) return false;
+          const e = m.get(key.toString('latin1'));
+          return e !== undefined && e > epoch;
+        },
+      };
+      batch.outcome = await this.withRetry(job, () => copyBatch(job.ctx, keys, this.spec.conflictPolicy, hooks, types), 'batch');
+    } catch (err) {
+      this.failure ??= `db ${job.ctx.srcDb}: ${(err as Error).message}`;
+      this.log.error({ db: job.ctx.srcDb, err: (err as Error).message }, 'copy batch failed after retries');
+      for (const w of this.pauseWaiters.splice(0)) w();
+      return;
+    }
+    addCounts(job.live, batch.outcome.counts);
+    this.meter.add(batch.outcome.counts.scanned, batch.outcome.counts.bytes);
+    job.done.set(batch.seq, batch);
+    this.commit(job);
+  }
+
+  /** Moves the db's checkpoint over every batch done in SCAN order, then saves it. */
+  private commit(job: DbJob): void {
+    const rows: ErrorKeyRecord[] = [];
+    let moved = false;
+    for (;;) {
+      const b = job.done.get(job.nextCommit);
+      if (!b) break;
+      job.done.delete(job.nextCommit);
+      job.nextCommit++;
+      addCounts(job.cp, b.outcome!.counts);
+      job.cp.cursor = b.cursorAfter;
+      if (b.last) job.cp.done = true;
+      rows.push(...b.outcome!.errors);
+      this.checkpoint!.batches++;
+      moved = true;
+    }
+    if (!moved) return;
+    this.checkpoint!.updated_at = new Date().toISOString();
+    // Snapshot now; saves run one at a time in commit order.
+    const snapshot: Checkpoint = JSON.parse(JSON.stringify(this.checkpoint));
+    this.saveChain = this.saveChain.then(async () => {
+      if (this.store.commitBatch) {
+        await this.store.commitBatch(snapshot, rows);
+      } else {
+        if (rows.length > 0) await this.store.recordErrorKeys(rows);
+        await this.store.saveCheckpoint(snapshot);
+      }
+    });
+    this.saveChain.catch((err) => {
+      this.failure ??= `checkpoint save failed: ${(err as Error).message}`;
+    });
+    this.emitProgress(false);
+  }
+
+  // --- progress ------------------------------------------------------------------------
+
+  progress(): CopyProgress {
+    const total = zeroCounts();
+    const perDb: CopyProgress['per_db'] = {};
+    let estimated = 0;
+    for (const j of this.jobs) {
+      addCounts(total, j.live);
+      estimated += j.estimated;
+      perDb[j.key] = { ...j.live, done: j.cp.done, target_db: j.ctx.tgtDb, estimated_total: j.estimated };
+    }
+    const { keysPerSec, bytesPerSec } = this.meter.rates();
+    const left = Math.max(0, estimated - total.scanned);
+    const p: CopyProgress = {
+      state: this.stateValue,
+      ...total,
+      keys_per_sec: Math.round(keysPerSec),
+      bytes_per_sec: Math.round(bytesPerSec),
+      estimated_total: estimated,
+      eta_s: this.isFinal() ? 0 : keysPerSec > 0 ? Math.round(left / keysPerSec) : null,
+      per_db: perDb,
+      started_at: this.startedAt,
+      updated_at: new Date().toISOString(),
+    };
+    if (this.failure !== undefined) p.error = this.failure;
+    return p;
+  }
+
+  private emitProgress(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastEmit < this.progressIntervalMs) return;
+    if (this.isFinal() && !force) return;
+    this.lastEmit = now;
+    this.emit('progress', this.progress());
+  }
+}

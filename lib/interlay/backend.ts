@@ -1,0 +1,426 @@
+/**
+ * One connection to the backend Redis: shared (many clients multiplexed, pipelined) or
+ * dedicated to one client session while it holds connection state.
+ *
+ * Replies are matched to requests by a FIFO ring of parallel typed arrays (owner, flags,
+ * argument, timestamps): no object, closure or promise per command. Requests are gathered
+ * in `out` and written once per event-loop turn by the engine (`flush`).
+ *
+ * The handshake (HELLO/AUTH, SELECT, one INFO) is pipelined first; client commands queued
+ * meanwhile are held back until it succeeded, so a failed SELECT can never let a client's
+ * write land in the wrong database.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import { ReplyFramer, encodeCommand, RespType, FrameParser, RespMap, type RespLimits } from '@/lib/resp';
+import type { BackendTarget } from './types';
+import type { Engine } from './engine';
+import type { Session } from './session';
+
+export const F_SELECT = 1;
+export const F_BLOCKING = 2;
+/** Reply is swallowed (an internal barrier or protocol switch on a dedicated conn). */
+export const F_SWALLOW = 4;
+export const F_BARRIER = 8;
+/** Handshake step: an error reply fails the connection. */
+export const F_HANDSHAKE = 16;
+export const F_INFO = 32;
+
+export type BackendState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
+
+const INITIAL_RING = 1024;
+const MAX_BACKOFF_MS = 2000;
+
+export interface ServerInfo {
+  server: string;
+  version: string;
+  mode: string;
+}
+
+export class BackendConn {
+  state: BackendState = 'idle';
+  /** The session a dedicated connection serves; null for shared or idle dedicated ones. */
+  owner: Session | null = null;
+  /** A dedicated conn that carried pub/sub or sticky state: closed, not reused, on release. */
+  tainted = false;
+  lastError = '';
+
+  private socket: net.Socket | null = null;
+  private framer: ReplyFramer;
+  private owners: (Session | null)[];
+  private flags: Uint8Array;
+  private args: Int32Array;
+  private tQueued: Float64Array;
+  private tSent: Float64Array;
+  private mask: number;
+  private head = 0;
+  count = 0;
+  /** Entries at the tail not yet written (their tSent is stamped at flush). */
+  private unsent = 0;
+  private out: Buffer[] = [];
+  private outLen = 0;
+  dirty = false;
+  private handshakeLeft = 0;
+  private attempts = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private connectTimer: NodeJS.Timeout | null = null;
+  /** Time of the current 'data' event (one clock read per chunk, not per reply). */
+  private tNow = 0;
+  /** Cached error line for the current outage: built once, sent to every failed command. */
+  private downReply: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly engine: Engine,
+    readonly proto: 2 | 3,
+    readonly dedicated: boolean,
+    private readonly target: BackendTarget,
+    limits: Partial<RespLimits> | undefined,
+  ) {
+    this.framer = new ReplyFramer(
+      (raw, type) => this.onFrame(raw, type),
+      (err) => this.fail(`protocol error from backend: ${err.message}`, 'backend_down'),
+      limits,
+    );
+    this.mask = INITIAL_RING - 1;
+    this.owners = new Array<Session | null>(INITIAL_RING).fill(null);
+    this.flags = new Uint8Array(INITIAL_RING);
+    this.args = new Int32Array(INITIAL_RING);
+    this.tQueued = new Float64Array(INITIAL_RING);
+    this.tSent = new Float64Array(INITIAL_RING);
+  }
+
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** Whether a command may be queued now: connected or (re)connecting, not between attempts. */
+  get accepting(): boolean {
+    return this.state === 'ready' || this.state === 'connecting';
+  }
+
+  connect(): void {
+    if (this.state === 'closed') return;
+    this.state = 'connecting';
+    this.framer.reset();
+    const t = this.target;
+    const sock = t.tls
+      ? tls.connect({
+          host: t.host,
+          port: t.port,
+          ca: t.tlsOptions?.ca,
+          servername: t.tlsOptions?.server_name ?? (net.isIP(t.host) ? undefined : t.host),
+          rejectUnauthorized: !t.tlsOptions?.skip_verify,
+        })
+      : net.connect({ host: t.host, port: t.port });
+    this.socket = sock;
+    sock.setNoDelay(true);
+    sock.setKeepAlive(true, 30_000);
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = null;
+      if (this.socket === sock && this.state === 'connecting') this.fail(`connect timeout after ${t.connectTimeoutMs} ms`, 'timeout');
+    }, t.connectTimeoutMs);
+    this.connectTimer.unref();
+    sock.on('data', (chunk: Buffer) => {
+      if (this.socket !== sock) return;
+      this.tNow = performance.now();
+      this.framer.write(chunk);
+      this.engine.flushClients();
+    });
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.socket === sock) this.fail(err.code ?? err.message, 'backend_down');
+    });
+    sock.on('close', () => {
+      if (this.socket === sock) this.fail('connection closed by backend', 'backend_down');
+    });
+    sock.on('drain', () => this.engine.onBackendDrain(this));
+    this.writeHandshake(sock);
+  }
+
+  private writeHandshake(sock: net.Socket): void {
+    const t = this.target;
+    const cmds: (string | number)[][] = [];
+    const hsFlags: number[] = [];
+    if (this.proto === 3) {
+      cmds.push(t.password ? ['HELLO', 3, 'AUTH', t.username || 'default', t.password] : ['HELLO', 3]);
+      hsFlags.push(F_HANDSHAKE);
+    } else if (t.password) {
+      cmds.push(t.username ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
+      hsFlags.push(F_HANDSHAKE);
+    }
+    if (t.db !== 0) {
+      cmds.push(['SELECT', t.db]);
+      hsFlags.push(F_HANDSHAKE);
+    }
+    if (this.engine.serverInfo === undefined && !this.dedicated) {
+      cmds.push(['INFO', 'server']);
+      hsFlags.push(F_HANDSHAKE | F_INFO);
+    }
+    // Handshake entries go before anything queued while disconnected: rebuild the ring head.
+    const queued = this.count;
+    if (queued > 0) throw new Error('BUG: handshake with queued entries');
+    for (const f of hsFlags) this.push(null, f, 0, 0);
+    this.unsent = 0;
+    this.handshakeLeft = cmds.length;
+    if (cmds.length > 0) {
+      sock.write(Buffer.concat(cmds.map((c) => encodeCommand(c))));
+    } else {
+      sock.once(t.tls ? 'secureConnect' : 'connect', () => this.onReady());
+    }
+  }
+
+  private onReady(): void {
+    if (this.state !== 'connecting') return;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    this.state = 'ready';
+    if (this.attempts > 0) this.engine.log.info({ dedicated: this.dedicated, proto: this.proto }, 'backend connection restored');
+    this.attempts = 0;
+    this.lastError = '';
+    this.engine.onBackendState();
+    if (this.outLen > 0) this.flush(performance.now());
+  }
+
+  private push(owner: Session | null, flags: number, arg: number, tQueued: number): void {
+    if (this.count > this.mask) this.grow();
+    const i = (this.head + this.count) & this.mask;
+    this.owners[i] = owner;
+    this.flags[i] = flags;
+    this.args[i] = arg;
+    this.tQueued[i] = tQueued;
+    this.count++;
+    this.unsent++;
+  }
+
+  private grow(): void {
+    const cap = this.mask + 1;
+    const owners = new Array<Session | null>(cap * 2).fill(null);
+    const flags = new Uint8Array(cap * 2);
+    const args = new Int32Array(cap * 2);
+    const tq = new Float64Array(cap * 2);
+    const ts = new Float64Array(cap * 2);
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.head + k) & this.mask;
+      owners[k] = this.owners[i];
+      flags[k] = this.flags[i];
+      args[k] = this.args[i];
+      tq[k] = this.tQueued[i];
+      ts[k] = this.tSent[i];
+    }
+    this.owners = owners;
+    this.flags = flags;
+    this.args = args;
+    this.tQueued = tq;
+    this.tSent = ts;
+    this.head = 0;
+    this.mask = cap * 2 - 1;
+  }
+
+  /**
+   * Queues a command expecting one reply. Returns false when the backend is down between
+   * reconnect attempts: the caller answers the client with `downReply` at once.
+   */
+  send(owner: Session, raw: Buffer, flags: number, arg: number, tQueued: number): boolean {
+    if (!this.accepting) return false;
+    this.push(owner, flags, arg, tQueued);
+    this.queueBytes(raw);
+    return true;
+  }
+
+  /** Queues bytes that get no reply of their own (the subscribe family: confirmations are pub/sub frames). */
+  sendNoReply(raw: Buffer): boolean {
+    if (!this.accepting) return false;
+    this.queueBytes(raw);
+    return true;
+  }
+
+  private queueBytes(raw: Buffer): void {
+    this.out.push(raw);
+    this.outLen += raw.length;
+    if (!this.dirty) {
+      this.dirty = true;
+      this.engine.markBackendDirty(this);
+    }
+  }
+
+  /** The error line for commands refused while down. */
+  get unavailableReply(): Buffer {
+    if (this.downReply.length === 0) {
+      this.downReply = Buffer.from(`-ERR interlay: backend unavailable (${this.lastError || 'not connected'})\r\n`);
+    }
+    return this.downReply;
+  }
+
+  /** Bytes queued in the kernel-side write buffer (for backpressure). */
+  get writableLength(): number {
+    return this.socket?.writableLength ?? 0;
+  }
+
+  /** Writes what was gathered this turn in one write; holds it while the handshake runs. */
+  flush(now: number): void {
+    this.dirty = false;
+    if (this.state !== 'ready' || this.outLen === 0 || this.socket === null) return;
+    for (let k = this.count - this.unsent; k < this.count; k++) this.tSent[(this.head + k) & this.mask] = now;
+    this.unsent = 0;
+    const out = this.out;
+    const data = out.length === 1 ? out[0] : Buffer.concat(out, this.outLen);
+    this.out = [];
+    this.outLen = 0;
+    this.socket.write(data);
+  }
+
+  /** Age in ms of the oldest unanswered command that is not a blocking call; -1 when none. */
+  oldestAge(now: number): number {
+    if (this.count === 0 || this.state !== 'ready' || this.unsent === this.count) return -1;
+    const i = this.head;
+    if (this.flags[i] & F_BLOCKING) return -1;
+    return now - this.tSent[i];
+  }
+
+  private onFrame(raw: Buffer, type: number): void {
+    const owner = this.owner;
+    if (owner !== null) {
+      // Dedicated: pub/sub and push frames are not replies; they go straight to the client.
+      if (owner.onDedicatedFrame(raw, type)) return;
+      if (this.count === 0) {
+        owner.pushOut(raw);
+        return;
+      }
+    } else if (type === RespType.Push) {
+      return; // a shared conn never subscribes or tracks; nothing to deliver a push to
+    }
+    if (this.count === 0) {
+      this.fail('reply without a request (protocol desync)', 'backend_down');
+      return;
+    }
+    const i = this.head;
+    const o = this.owners[i];
+    const f = this.flags[i];
+    const a = this.args[i];
+    const tq = this.tQueued[i];
+    const ts = this.tSent[i];
+    this.owners[i] = null;
+    this.head = (i + 1) & this.mask;
+    this.count--;
+    if (f & F_HANDSHAKE) {
+      this.onHandshakeReply(raw, type, f);
+      return;
+    }
+    const c = this.engine.counters;
+    c.backendLatency.record((this.tNow - ts) * 1000);
+    c.proxyLatency.record((ts - tq) * 1000);
+    if (o === null || o.closed) return; // the client went away: drop its reply
+    o.onReply(raw, type, f, a);
+  }
+
+  private onHandshakeReply(raw: Buffer, type: number, f: number): void {
+    if (type === RespType.Error || type === RespType.BlobError) {
+      const msg = raw.toString('utf8', 1, Math.min(raw.length, 300)).trim();
+      this.engine.log.error({ dedicated: this.dedicated, proto: this.proto, reply: msg }, 'backend handshake failed');
+      this.fail(`handshake failed: ${msg}`, 'backend_down');
+      return;
+    }
+    if (f & F_INFO) this.engine.setServerInfo(parseInfo(raw));
+    if (--this.handshakeLeft === 0) this.onReady();
+  }
+
+  /**
+   * The connection broke (or timed out): every pending command gets an error reply now,
+   * then a shared conn reconnects with backoff and a dedicated one is dropped.
+   */
+  fail(reason: string, kind: 'backend_down' | 'timeout'): void {
+    if (this.state === 'closed' || this.state === 'down') return;
+    const wasReady = this.state === 'ready';
+    this.lastError = reason;
+    this.downReply = Buffer.alloc(0);
+    this.teardownSocket();
+    if (wasReady || this.attempts === 0) {
+      this.engine.log.warn({ dedicated: this.dedicated, proto: this.proto, reason, pending: this.count }, 'backend connection lost');
+    }
+    this.state = this.dedicated ? 'closed' : 'down';
+    const line =
+      kind === 'timeout'
+        ? Buffer.from(`-ERR interlay: backend timeout (${reason})\r\n`)
+        : Buffer.from(`-ERR interlay: backend connection lost (${reason})\r\n`);
+    this.failPending(line, kind);
+    this.engine.onBackendState();
+    if (this.dedicated) {
+      const owner = this.owner;
+      this.owner = null;
+      this.engine.onDedicatedClosed(this);
+      if (owner !== null && !owner.closed) owner.onDedicatedLost(this);
+    } else {
+      const delay = Math.min(MAX_BACKOFF_MS, 50 * 2 ** this.attempts) * (0.75 + Math.random() * 0.5);
+      this.attempts++;
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = null;
+        if (this.state === 'down') this.connect();
+      }, delay);
+      this.reconnectTimer.unref();
+    }
+  }
+
+  private failPending(line: Buffer, kind: 'backend_down' | 'timeout'): void {
+    this.out = [];
+    this.outLen = 0;
+    this.unsent = 0;
+    const errors = this.engine.counters.errors;
+    while (this.count > 0) {
+      const i = this.head;
+      const o = this.owners[i];
+      const f = this.flags[i];
+      this.owners[i] = null;
+      this.head = (i + 1) & this.mask;
+      this.count--;
+      if (o !== null && !o.closed) {
+        errors[kind]++;
+        o.onReplyFailed(line, f);
+      }
+    }
+    this.head = 0;
+    this.engine.flushClients();
+  }
+
+  private teardownSocket(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    const s = this.socket;
+    this.socket = null;
+    if (s !== null) s.destroy();
+    this.framer.reset();
+  }
+
+  /** Closes for good (interlay stop, or a released dedicated conn). Pending replies are dropped. */
+  close(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.state = 'closed';
+    this.owner = null;
+    this.teardownSocket();
+    for (let k = 0; k < this.count; k++) this.owners[(this.head + k) & this.mask] = null;
+    this.count = 0;
+    this.head = 0;
+    this.unsent = 0;
+    this.out = [];
+    this.outLen = 0;
+  }
+}
+
+function parseInfo(raw: Buffer): ServerInfo {
+  let text = '';
+  try {
+    const v = new FrameParser({ attributes: 'drop' }).parse(raw);
+    if (Buffer.isBuffer(v)) text = v.toString('utf8');
+    else if (typeof v === 'string') text = v;
+    else if (v instanceof RespMap) text = '';
+    else if (v !== null && typeof v === 'object' && 'data' in v) text = (v as { data: Buffer }).data.toString('utf8');
+  } catch {
+    // Leave the defaults.
+  }
+  const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(text)?.[1]?.trim();
+  return {
+    server: field('valkey_version') ? 'valkey' : 'redis',
+    version: field('redis_version') ?? field('valkey_version') ?? '0.0.0',
+    mode: field('redis_mode') ?? field('server_mode') ?? 'standalone',
+  };
+}

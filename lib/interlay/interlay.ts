@@ -1,0 +1,234 @@
+/**
+ * Interlay: a RESP proxy listener in front of one backend Redis. Owns the listening
+ * socket and the status field (changed only in `setStatus`); the engine does the proxying.
+ *
+ * Status: stopped -> starting -> listening -> draining -> stopped; starting -> failed.
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from '@/lib/logger';
+import { Engine } from './engine';
+import { directPolicy } from './policy';
+import { Session } from './session';
+import {
+  DEFAULT_SETTINGS,
+  type InterlayMetrics,
+  type InterlayOptions,
+  type InterlaySettings,
+  type InterlayStatus,
+  type RoutingPolicy,
+} from './types';
+
+const MAX_CLIENTS_REPLY = Buffer.from('-ERR max number of clients reached\r\n');
+const HOUSEKEEPING_MS = 250;
+const DEFAULT_DRAIN_MS = 5000;
+
+export class Interlay extends EventEmitter {
+  readonly id: string;
+  private statusValue: InterlayStatus = 'stopped';
+  private errorValue: string | undefined;
+  private readonly opts: InterlayOptions;
+  private readonly log: Logger;
+  private settings: InterlaySettings;
+  private engine: Engine;
+  private server: net.Server | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private ticks = 0;
+  private lastBackendState = '';
+
+  constructor(opts: InterlayOptions) {
+    super();
+    if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new RangeError(`invalid port ${opts.port}`);
+    if (!Number.isInteger(opts.poolSize) || opts.poolSize < 1) throw new RangeError(`invalid poolSize ${opts.poolSize}`);
+    this.id = opts.id;
+    this.opts = opts;
+    this.log = opts.log.child({ interlay: opts.id });
+    this.settings = { ...DEFAULT_SETTINGS, ...opts.settings };
+    this.engine = this.newEngine();
+  }
+
+  get status(): InterlayStatus {
+    return this.statusValue;
+  }
+
+  get error(): string | undefined {
+    return this.errorValue;
+  }
+
+  /** The port actually bound (differs from options.port when that was 0). */
+  get port(): number {
+    const a = this.server?.address();
+    return typeof a === 'object' && a !== null ? a.port : this.opts.port;
+  }
+
+  /** The active routing policy; replace it live with `setPolicy`. */
+  get policy(): RoutingPolicy {
+    return this.engine.policy;
+  }
+
+  setPolicy(policy: RoutingPolicy): void {
+    this.engine.policy = policy;
+  }
+
+  private newEngine(): Engine {
+    const o = this.opts;
+    return new Engine(o.backend, o.poolSize, this.settings, o.policy ?? directPolicy, o.limits, this.log);
+  }
+
+  private setStatus(status: InterlayStatus, error?: string): void {
+    this.statusValue = status;
+    this.errorValue = error;
+    this.log.info({ status, error }, 'interlay status');
+    this.emit('status', status, error);
+  }
+
+  async start(): Promise<void> {
+    if (this.statusValue === 'listening' || this.statusValue === 'starting') return;
+    if (this.statusValue === 'draining') throw new Error('interlay is stopping');
+    if (this.engine.sessions.size > 0 || this.server !== null) throw new Error('interlay is not fully stopped');
+    this.engine = this.newEngine();
+    this.setStatus('starting');
+    const s = this.settings;
+    const server = s.tls
+      ? tls.createServer({ cert: s.tls.cert, key: s.tls.key }, (sock) => this.onConnection(sock))
+      : net.createServer((sock) => this.onConnection(sock));
+    server.on('tlsClientError', (err: Error) => this.log.debug({ reason: err.message }, 'client TLS handshake failed'));
+    this.server = server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: NodeJS.ErrnoException) => reject(err);
+        server.once('error', onError);
+        server.listen({ port: this.opts.port, host: s.bind_address, backlog: 1024 }, () => {
+          server.off('error', onError);
+          resolve();
+        });
+      });
+    } catch (e) {
+      this.server = null;
+      server.close();
+      const message = describeListenError(e as NodeJS.ErrnoException, s.bind_address, this.opts.port);
+      this.setStatus('failed', message);
+      throw new Error(message);
+    }
+    server.on('error', (err) => this.log.error({ reason: err.message }, 'listener error'));
+    this.engine.start(() => this.onBackendState());
+    this.timer = setInterval(() => this.housekeeping(), HOUSEKEEPING_MS);
+    this.timer.unref();
+    this.setStatus('listening');
+  }
+
+  private onBackendState(): void {
+    const st = this.engine.backendSummary().state;
+    if (st !== this.lastBackendState) {
+      this.lastBackendState = st;
+      this.log.info({ backend: st }, 'backend state');
+    }
+  }
+
+  private housekeeping(): void {
+    this.engine.housekeeping();
+    if (++this.ticks % (1000 / HOUSEKEEPING_MS) === 0) this.engine.counters.tick(Date.now());
+  }
+
+  private onConnection(sock: net.Socket): void {
+    const e = this.engine;
+    const c = e.counters;
+    if (this.statusValue !== 'listening') {
+      sock.destroy();
+      return;
+    }
+    sock.on('error', (err: NodeJS.ErrnoException) => this.log.debug({ reason: err.code ?? err.message }, 'client socket error'));
+    if (e.sessions.size >= this.settings.max_concurrent_connections) {
+      c.connRefused++;
+      c.errors.max_clients++;
+      sock.end(MAX_CLIENTS_REPLY);
+      sock.resume();
+      return;
+    }
+    sock.setNoDelay(true);
+    const session = new Session(e, sock, e.newSessionId());
+    e.sessions.add(session);
+    c.connTotal++;
+    c.connCurrent = e.sessions.size;
+    if (c.connCurrent > c.connPeak) c.connPeak = c.connCurrent;
+    sock.on('close', () => {
+      session.onClosed();
+      e.sessions.delete(session);
+      c.connCurrent = e.sessions.size;
+    });
+  }
+
+  async stop(opts: { drainTimeoutMs?: number } = {}): Promise<void> {
+    if (this.statusValue === 'stopped' || this.statusValue === 'failed') {
+      this.cleanup();
+      if (this.statusValue === 'failed') this.setStatus('stopped');
+      return;
+    }
+    this.setStatus('draining');
+    const server = this.server;
+    this.server = null;
+    const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    const e = this.engine;
+    // Blocked and subscribed clients never finish on their own: close them now.
+    for (const s of e.sessions) if (s.blocking > 0 || s.subscribed || s.monitor || s.inflight === 0) s.endAfterFlush();
+    const deadline = Date.now() + (opts.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
+    while (e.sessions.size > 0 && Date.now() < deadline) {
+      for (const s of e.sessions) if (s.inflight === 0 || s.blocking > 0) s.endAfterFlush();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const s of e.sessions) s.socket.destroy();
+    await closed;
+    this.cleanup();
+    this.setStatus('stopped');
+  }
+
+  private cleanup(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.engine.close();
+  }
+
+  updateSettings(patch: Partial<InterlaySettings>): void {
+    const next = { ...this.settings, ...patch };
+    if ('auth' in patch && patch.auth === undefined) delete next.auth;
+    this.settings = next;
+    this.engine.settings = next;
+    if ('auth' in patch) this.engine.recheckAuth();
+    if (patch.bind_address !== undefined || patch.tls !== undefined) {
+      this.log.info({}, 'bind_address and tls changes apply at the next start');
+    }
+  }
+
+  metrics(): InterlayMetrics {
+    const e = this.engine;
+    const c = e.counters;
+    const [p50, p99] = c.proxyLatency.percentiles([0.5, 0.99]);
+    const [b50, b99] = c.backendLatency.percentiles([0.5, 0.99]);
+    return {
+      at: Date.now(),
+      status: this.statusValue,
+      connections: { current: c.connCurrent, peak: c.connPeak, refused: c.connRefused, total: c.connTotal },
+      ops: { total: c.ops, per_sec: c.perSec },
+      commands: c.topCommands(20),
+      categories: c.categories(),
+      latency_us: { proxy: { p50, p99 }, backend: { p50: b50, p99: b99 } },
+      bytes: { in: c.bytesIn, out: c.bytesOut },
+      errors: { ...c.errors },
+      backend: this.statusValue === 'listening' || this.statusValue === 'draining' ? e.backendSummary() : { connected: 0, state: 'down' },
+    };
+  }
+}
+
+function describeListenError(err: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `port ${port} is already in use (EADDRINUSE)`;
+    case 'EACCES':
+      return `permission denied to listen on ${host}:${port} (EACCES)`;
+    case 'EADDRNOTAVAIL':
+      return `address ${host} is not available on this host (EADDRNOTAVAIL)`;
+    default:
+      return `cannot listen on ${host}:${port}: ${err.message}${err.code ? ` (${err.code})` : ''}`;
+  }
+}

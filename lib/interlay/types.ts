@@ -1,0 +1,122 @@
+/**
+ * The interlay's public types: what a host (the interlay service) passes in and reads out.
+ */
+import type { CommandInfo } from '@/lib/commands';
+import type { Logger } from '@/lib/logger';
+import type { RespCommand, RespLimits } from '@/lib/resp';
+
+export type InterlayStatus = 'starting' | 'listening' | 'draining' | 'stopped' | 'failed';
+
+export interface BackendTarget {
+  host: string;
+  port: number;
+  tls: boolean;
+  tlsOptions?: { ca?: string; server_name?: string; skip_verify?: boolean };
+  username?: string;
+  password?: string;
+  db: number;
+  /** Protocol of the shared pool that serves RESP2 clients is always 2; this is the highest the backend may be asked for. */
+  protocol: 2 | 3;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
+export interface InterlaySettings {
+  /** Default '127.0.0.1'. */
+  bind_address: string;
+  /** Default 512. */
+  max_concurrent_connections: number;
+  /** 0 = never. */
+  idle_timeout_s: number;
+  /** The interlay's own client auth; AUTH/HELLO AUTH are answered locally, never forwarded. */
+  auth?: { password?: string; users?: { username: string; password: string }[] };
+  /** PEM; clients connect with TLS. */
+  tls?: { cert: string; key: string };
+}
+
+export const DEFAULT_SETTINGS: Readonly<InterlaySettings> = Object.freeze({
+  bind_address: '127.0.0.1',
+  max_concurrent_connections: 512,
+  idle_timeout_s: 0,
+});
+
+/** A client session as the routing policy sees it (read-only). */
+export interface SessionView {
+  readonly id: number;
+  readonly protocol: 2 | 3;
+  /** The db the client selected (the backend target's db until it SELECTs another). */
+  readonly db: number;
+  readonly name: string | null;
+  /** Interlay user the client authenticated as; null without interlay auth. */
+  readonly user: string | null;
+  /** True inside MULTI ... EXEC. */
+  readonly inTransaction: boolean;
+}
+
+/**
+ * A command as the routing policy sees it. The object is REUSED for every command of a
+ * session: read it inside `route()` only. `argv` is set only for commands the engine had to
+ * materialise anyway (connection-affine, blocking, transaction, pub/sub); use `command.arg(i)`
+ * (a zero-copy view) for anything else, e.g. keys via `keyPositions`.
+ */
+export interface CommandView {
+  info: CommandInfo;
+  argv?: readonly Buffer[];
+  command: RespCommand;
+}
+
+/**
+ * Where a command goes. Today the engine knows one backend ('primary'); the live-migration
+ * work adds mirroring and traffic stages by returning other decisions from its own policy.
+ * Decisions should be preallocated constants: route() runs once per command.
+ */
+export type RoutingDecision =
+  | { readonly action: 'forward'; readonly backend: 'primary' }
+  | { readonly action: 'reject'; /** One line, sent as `-<error>`; e.g. 'TRYAGAIN cutover in progress'. */ readonly error: string };
+
+export interface RoutingPolicy {
+  name: string;
+  route(cmd: CommandView, session: SessionView): RoutingDecision;
+}
+
+export interface InterlayOptions {
+  id: string;
+  port: number;
+  backend: BackendTarget;
+  /** Shared backend connections per protocol (RESP2 pool; a RESP3 pool opens when a RESP3 client appears). */
+  poolSize: number;
+  settings: InterlaySettings;
+  policy?: RoutingPolicy;
+  limits?: Partial<RespLimits>;
+  log: Logger;
+}
+
+export type ErrorKind =
+  | 'backend_down'
+  | 'protocol'
+  | 'auth'
+  | 'max_clients'
+  | 'timeout'
+  | 'backend_error_reply'
+  | 'unknown_command'
+  | 'rejected';
+
+export interface InterlayMetrics {
+  at: number;
+  status: InterlayStatus;
+  connections: { current: number; peak: number; refused: number; total: number };
+  ops: { total: number; per_sec: number };
+  /** Top 20 by count since start; names as the command table has them (`get`, `client|setname`, `unknown`). */
+  commands: { name: string; count: number }[];
+  /** Command counts since start by command-table category. */
+  categories: Record<string, number>;
+  /**
+   * Last ~10 s, from fixed-bucket histograms (values are bucket upper bounds, ≤ 19% above the truth).
+   * proxy: from the client's bytes arriving to the command being written to the backend (queueing in the
+   * interlay); backend: from that write to the reply arriving (network + Redis).
+   */
+  latency_us: { proxy: { p50: number; p99: number }; backend: { p50: number; p99: number } };
+  bytes: { in: number; out: number };
+  errors: Record<string, number>;
+  backend: { connected: number; state: 'up' | 'down' | 'reconnecting' };
+}

@@ -1,0 +1,2 @@
+import { createFakeEngine } from './fake-engine.tmp';
+export const createInterlayEngine = createFakeEngine;

@@ -1,0 +1,543 @@
+/**
+ * Interlays as a service: the rows (settings with secrets sealed, the desired state), the
+ * running engines (one per started interlay, in memory), their metrics history and ticks,
+ * restore at start-up and drain at shutdown.
+ *
+ * Lifecycle rules:
+ * - `desired_state` is the operator's intent and is persisted; `status` is the engine's live
+ *   status. A start that fails (port in use, endpoint unreachable at listen time) leaves
+ *   desired_state `started` and status `failed` with a readable error, and answers 200: the
+ *   request was accepted, the interlay could not listen. Stop (or fix and start again).
+ * - Started interlays are started again when the console starts (RESTORE_INTERLAYS); the
+ *   shutdown step drains them without touching desired_state.
+ * - Port, endpoint, bind address and TLS need a new listener: changing them while the
+ *   interlay runs is a 409. Max connections, idle timeout and auth apply live.
+ * - When the endpoint's primary (write role) settings change, a running interlay is
+ *   restarted on the new backend (drained first); clients reconnect.
+ * Operations on one interlay are serialised so a start cannot race a stop.
+ */
+import crypto from 'node:crypto';
+import { AppError, conflict, isAppError, notFound } from '../errors';
+import type { Logger } from '../logger';
+import { SYSTEM_ACTOR, type Actor } from '../auth/roles';
+import type { AuditService } from '../audit/service';
+import type { PrismaClient } from '../db';
+import type { ResourceKind } from '../events';
+import type { EndpointService } from '../endpoints/service';
+import type { EngineBackend, EngineFactory, EngineHandle } from './engine';
+import { HISTORY_INTERVAL_MS, HistoryRing, toHistoryPoint, type HistoryPoint } from './history';
+import { renderPrometheus } from './prometheus';
+import type { CreateInterlayInput, InterlayMetrics, InterlayStatus, InterlayView, StoredSettings, UpdateInterlayInput, DesiredState } from './schema';
+import { connectionString, listenerChanges, maskSettings, mergeSettings, openSettings } from './settings';
+
+interface Sealer {
+  seal(plain: string): string;
+  open(sealed: string): string;
+}
+
+interface NotifierLike {
+  changed(e: { kind: ResourceKind; id?: string }): void;
+  toRoom(room: string, event: 'interlay:metrics', payload: { id: string; at: number; [k: string]: unknown }): void;
+}
+
+type EndpointsLike = Pick<EndpointService, 'get' | 'settings' | 'registerUsage' | 'onChange'>;
+
+export interface InterlayServiceOptions {
+  prisma: PrismaClient;
+  secrets: Sealer;
+  audit: AuditService;
+  notifier: NotifierLike;
+  endpoints: EndpointsLike;
+  log: Logger;
+  createEngine: EngineFactory;
+  /** Host written in connection strings when an interlay binds to all addresses. */
+  consoleHost: string;
+  /** The console's own HTTP port, which an interlay may not take. */
+  consolePort?: number;
+  /** Metrics tick period (default 1 s). */
+  tickMs?: number;
+  /** Drain time for stop requests that name none, and for shutdown. */
+  drainTimeoutMs?: number;
+  shutdownDrainTimeoutMs?: number;
+}
+
+type Row = {
+  id: string;
+  endpoint: string;
+  port: number;
+  settings: unknown;
+  desiredState: DesiredState;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+interface Runtime {
+  endpoint: string;
+  port: number;
+  engine?: EngineHandle;
+  /** Set when start failed, readable; shown as status `failed`. */
+  failure?: string;
+  /** Hash of the backend settings the engine runs with, to spot endpoint changes that matter. */
+  backendKey?: string;
+  needsRestart: boolean;
+  history: HistoryRing;
+  onStatus?: () => void;
+}
+
+const ACTIVE: ReadonlySet<InterlayStatus> = new Set(['starting', 'listening', 'draining']);
+
+export class InterlayService {
+  private readonly runtimes = new Map<string, Runtime>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly ticker: NodeJS.Timeout;
+  private closing = false;
+  private readonly prisma: PrismaClient;
+  private readonly log: Logger;
+
+  constructor(private readonly o: InterlayServiceOptions) {
+    this.prisma = o.prisma;
+    this.log = o.log;
+    o.endpoints.registerUsage(async (endpoint) => {
+      const rows = await this.prisma.interlay.findMany({ where: { endpoint }, select: { id: true }, orderBy: { id: 'asc' } });
+      return rows.map((r) => ({ type: 'interlay', id: r.id }));
+    });
+    o.endpoints.onChange((endpoint, change) => {
+      if (change === 'updated') void this.onEndpointUpdated(endpoint).catch((err) => this.log.error({ err, endpoint }, 'could not apply an endpoint change to interlays'));
+    });
+    this.ticker = setInterval(() => this.tick(), o.tickMs ?? HISTORY_INTERVAL_MS);
+    this.ticker.unref();
+  }
+
+  // ---- queries ----
+
+  async list(): Promise<InterlayView[]> {
+    const rows = await this.prisma.interlay.findMany({ orderBy: { id: 'asc' } });
+    return rows.map((r) => this.view(r));
+  }
+
+  async get(id: string): Promise<InterlayView> {
+    return this.view(await this.row(id));
+  }
+
+  /** The current snapshot of a running interlay. */
+  async metrics(id: string): Promise<InterlayMetrics & { id: string }> {
+    await this.row(id);
+    const rt = this.runtimes.get(id);
+    const m = rt?.engine && ACTIVE.has(rt.engine.status) ? this.snapshot(rt.engine) : undefined;
+    if (!m) throw conflict(`Interlay "${id}" is not running; start it to see its metrics`);
+    return { id, ...m };
+  }
+
+  /** The last ~5 minutes at one point a second (empty when not running). */
+  async history(id: string): Promise<{ id: string; interval_ms: number; points: HistoryPoint[] }> {
+    await this.row(id);
+    return { id, interval_ms: this.o.tickMs ?? HISTORY_INTERVAL_MS, points: this.runtimes.get(id)?.history.toArray() ?? [] };
+  }
+
+  async prometheus(): Promise<string> {
+    const rows = await this.prisma.interlay.findMany({ orderBy: { id: 'asc' } });
+    return renderPrometheus(
+      rows.map((r) => {
+        const rt = this.runtimes.get(r.id);
+        return { id: r.id, desiredState: r.desiredState, status: this.statusOf(r), metrics: rt?.engine && ACTIVE.has(rt.engine.status) ? this.snapshot(rt.engine) : null };
+      }),
+    );
+  }
+
+  // ---- changes ----
+
+  async create(actor: Actor, input: CreateInterlayInput): Promise<InterlayView> {
+    this.assertOpen();
+    await this.assertEndpoint(input.endpoint, 'endpoint');
+    this.assertNotConsolePort(input.port);
+    if (await this.prisma.interlay.findUnique({ where: { id: input.id } })) throw conflict(`An interlay named "${input.id}" already exists`);
+    await this.assertPortFree(input.port, undefined);
+    const settings = mergeSettings(input.settings, undefined, this.o.secrets);
+    try {
+      await this.prisma.interlay.create({ data: { id: input.id, endpoint: input.endpoint, port: input.port, settings: settings as never } });
+    } catch (e) {
+      throw this.uniqueViolation(e, input.id, input.port);
+    }
+    await this.o.audit.record(actor, {
+      action: 'interlay.create',
+      objectType: 'interlay',
+      objectId: input.id,
+      details: { endpoint: input.endpoint, port: input.port, ...auditShape(settings) },
+    });
+    this.o.notifier.changed({ kind: 'interlay', id: input.id });
+    if (input.start) return this.start(actor, input.id);
+    return this.get(input.id);
+  }
+
+  async update(actor: Actor, id: string, input: UpdateInterlayInput): Promise<InterlayView> {
+    this.assertOpen();
+    return this.serial(id, async () => {
+      const row = await this.row(id);
+      const before = row.settings as StoredSettings;
+      const after = input.settings ? mergeSettings(input.settings, before, this.o.secrets) : before;
+      const needListener = [
+        ...(input.port !== undefined && input.port !== row.port ? ['port'] : []),
+        ...(input.endpoint !== undefined && input.endpoint !== row.endpoint ? ['endpoint'] : []),
+        ...listenerChanges(before, after),
+      ];
+      const rt = this.runtimes.get(id);
+      const running = Boolean(rt?.engine && ACTIVE.has(rt.engine.status));
+      if (running && needListener.length) {
+        throw new AppError('CONFLICT', `Interlay "${id}" is running: stop it before changing ${needListener.map((p) => p.replace('settings.', '')).join(', ')} (they need a new listener)`, {
+          issues: needListener.map((path) => ({ path, message: 'stop the interlay to change this' })),
+        });
+      }
+      if (input.endpoint !== undefined && input.endpoint !== row.endpoint) await this.assertEndpoint(input.endpoint, 'endpoint');
+      if (input.port !== undefined && input.port !== row.port) {
+        this.assertNotConsolePort(input.port);
+        await this.assertPortFree(input.port, id);
+      }
+      let updated: Row;
+      try {
+        updated = await this.prisma.interlay.update({
+          where: { id },
+          data: {
+            ...(input.port !== undefined ? { port: input.port } : {}),
+            ...(input.endpoint !== undefined ? { endpoint: input.endpoint } : {}),
+            ...(input.settings ? { settings: after as never } : {}),
+          },
+        });
+      } catch (e) {
+        throw this.uniqueViolation(e, id, input.port ?? row.port);
+      }
+      if (running && input.settings) {
+        const opened = openSettings(after, this.o.secrets);
+        try {
+          rt!.engine!.updateSettings({ max_concurrent_connections: opened.max_concurrent_connections, idle_timeout_s: opened.idle_timeout_s, auth: opened.auth });
+        } catch (e) {
+          // Saved, but the running engine refused it: the next start uses the saved settings.
+          this.log.warn({ err: e, interlay: id }, 'engine refused a live settings change');
+          rt!.needsRestart = true;
+        }
+      }
+      await this.o.audit.record(actor, {
+        action: 'interlay.update',
+        objectType: 'interlay',
+        objectId: id,
+        details: { changed: Object.keys(input).flatMap((k) => (k === 'settings' ? Object.keys(input.settings ?? {}).map((s) => `settings.${s}`) : [k])), applied_live: running },
+      });
+      this.o.notifier.changed({ kind: 'interlay', id });
+      return this.view(updated);
+    });
+  }
+
+  async delete(actor: Actor, id: string): Promise<void> {
+    return this.serial(id, async () => {
+      const row = await this.row(id);
+      const rt = this.runtimes.get(id);
+      if (row.desiredState === 'started' || (rt?.engine && ACTIVE.has(rt.engine.status))) {
+        throw conflict(`Interlay "${id}" is started; stop it before deleting it`);
+      }
+      await this.prisma.interlay.delete({ where: { id } });
+      this.dropRuntime(id);
+      await this.o.audit.record(actor, { action: 'interlay.delete', objectType: 'interlay', objectId: id, details: { endpoint: row.endpoint, port: row.port } });
+      this.o.notifier.changed({ kind: 'interlay', id });
+    });
+  }
+
+  /** Starts listening. A failure to listen is reported in the returned status, not thrown. */
+  async start(actor: Actor, id: string): Promise<InterlayView> {
+    this.assertOpen();
+    return this.serial(id, async () => {
+      const row = await this.row(id);
+      const rt = this.runtimes.get(id);
+      if (rt?.engine && ACTIVE.has(rt.engine.status) && row.desiredState === 'started') return this.view(row);
+      await this.prisma.interlay.update({ where: { id }, data: { desiredState: 'started' } });
+      const error = await this.launch(row);
+      await this.o.audit.record(actor, { action: 'interlay.start', objectType: 'interlay', objectId: id, details: { port: row.port, ok: !error, ...(error ? { error } : {}) } });
+      this.o.notifier.changed({ kind: 'interlay', id });
+      return this.get(id);
+    });
+  }
+
+  async stop(actor: Actor, id: string, opts: { drainTimeoutMs?: number } = {}): Promise<InterlayView> {
+    return this.serial(id, async () => {
+      await this.row(id);
+      await this.prisma.interlay.update({ where: { id }, data: { desiredState: 'stopped', lastError: null } });
+      const drained = await this.halt(id, opts.drainTimeoutMs ?? this.o.drainTimeoutMs ?? 10_000);
+      this.dropRuntime(id);
+      await this.o.audit.record(actor, { action: 'interlay.stop', objectType: 'interlay', objectId: id, details: { was_running: drained } });
+      this.o.notifier.changed({ kind: 'interlay', id });
+      return this.get(id);
+    });
+  }
+
+  // ---- start-up and shutdown ----
+
+  /** Starts every interlay whose desired state is `started` (console start-up). */
+  async restore(): Promise<{ started: string[]; failed: string[] }> {
+    const rows = await this.prisma.interlay.findMany({ where: { desiredState: 'started' }, orderBy: { id: 'asc' } });
+    const started: string[] = [];
+    const failed: string[] = [];
+    for (const row of rows) {
+      const error = await this.serial(row.id, () => this.launch(row));
+      (error ? failed : started).push(row.id);
+      await this.o.audit.record(SYSTEM_ACTOR, { action: 'interlay.restore', objectType: 'interlay', objectId: row.id, details: { ok: !error, ...(error ? { error } : {}) } });
+      this.o.notifier.changed({ kind: 'interlay', id: row.id });
+    }
+    if (rows.length) this.log.info({ started: started.length, failed: failed.length }, 'interlays restored');
+    return { started, failed };
+  }
+
+  /** Drains every running interlay, keeping desired_state so they come back next start. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.ticker);
+    const timeout = this.o.shutdownDrainTimeoutMs ?? 5_000;
+    await Promise.all(
+      [...this.runtimes.keys()].map((id) =>
+        this.serial(id, async () => {
+          await this.halt(id, timeout);
+          this.dropRuntime(id);
+        }).catch((err) => this.log.error({ err, interlay: id }, 'error while stopping an interlay')),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.shutdown();
+  }
+
+  // ---- internals ----
+
+  /** Builds and starts the engine; returns a readable error when it could not listen. */
+  private async launch(row: Row): Promise<string | undefined> {
+    await this.halt(row.id, 0);
+    this.dropRuntime(row.id);
+    const rt: Runtime = { endpoint: row.endpoint, port: row.port, needsRestart: false, history: new HistoryRing() };
+    this.runtimes.set(row.id, rt);
+    const log = this.log.child({ interlay: row.id });
+    let error: string | undefined;
+    try {
+      const ep = await this.o.endpoints.settings(row.endpoint);
+      const write = ep.roles.write;
+      if (!write) throw new AppError('CONFLICT', `Endpoint "${row.endpoint}" has no primary (write) connection`);
+      const { role: _role, ...backend } = write;
+      rt.backendKey = backendKey(backend, ep.poolSize);
+      const settings = openSettings(row.settings as StoredSettings, this.o.secrets);
+      const engine = this.o.createEngine({ id: row.id, port: row.port, backend, poolSize: ep.poolSize, settings, log });
+      rt.engine = engine;
+      rt.onStatus = () => this.onStatus(row.id, rt);
+      engine.on('status', rt.onStatus);
+      try {
+        await engine.start();
+      } catch (e) {
+        error = readableStartError(e, settings.bind_address, row.port);
+      }
+      if (!error && engine.status === 'failed') error = readableStartError(engine.error, settings.bind_address, row.port);
+    } catch (e) {
+      error = isAppError(e) ? e.message : readableStartError(e, '', row.port);
+    }
+    if (error) {
+      rt.failure = error;
+      log.warn({ port: row.port, error }, 'interlay failed to start');
+    } else {
+      log.info({ port: row.port, endpoint: row.endpoint }, 'interlay listening');
+    }
+    await this.prisma.interlay.update({ where: { id: row.id }, data: { lastError: error ?? null } }).catch(() => {});
+    return error;
+  }
+
+  /** Stops the engine if any (draining for up to `drainTimeoutMs`); true when one was running. */
+  private async halt(id: string, drainTimeoutMs: number): Promise<boolean> {
+    const rt = this.runtimes.get(id);
+    const engine = rt?.engine;
+    if (!engine) return false;
+    const wasActive = ACTIVE.has(engine.status);
+    if (engine.status !== 'stopped') {
+      try {
+        await engine.stop({ drainTimeoutMs });
+      } catch (err) {
+        this.log.warn({ err, interlay: id }, 'interlay did not stop cleanly');
+      }
+    }
+    return wasActive;
+  }
+
+  private dropRuntime(id: string): void {
+    const rt = this.runtimes.get(id);
+    if (rt?.engine && rt.onStatus) rt.engine.off('status', rt.onStatus);
+    this.runtimes.delete(id);
+  }
+
+  private onStatus(id: string, rt: Runtime): void {
+    if (this.runtimes.get(id) !== rt || !rt.engine) return;
+    const status = rt.engine.status;
+    if (status === 'failed') {
+      rt.failure = readableStartError(rt.engine.error, '', rt.port);
+      this.log.warn({ interlay: id, error: rt.failure }, 'interlay failed');
+      void this.prisma.interlay.update({ where: { id }, data: { lastError: rt.failure } }).catch(() => {});
+    }
+    this.o.notifier.changed({ kind: 'interlay', id });
+  }
+
+  private tick(): void {
+    for (const [id, rt] of this.runtimes) {
+      if (!rt.engine || !ACTIVE.has(rt.engine.status)) continue;
+      let m: InterlayMetrics;
+      try {
+        m = this.snapshot(rt.engine);
+      } catch (err) {
+        this.log.debug({ err, interlay: id }, 'metrics snapshot failed');
+        continue;
+      }
+      rt.history.push(toHistoryPoint(m));
+      this.o.notifier.toRoom(`interlay:${id}`, 'interlay:metrics', { ...m, id, at: m.at });
+    }
+  }
+
+  /** The engine's snapshot with `at` as epoch milliseconds. */
+  private snapshot(engine: EngineHandle): InterlayMetrics {
+    const m = engine.metrics();
+    const at = typeof m.at === 'number' ? m.at : Date.parse(String(m.at)) || Date.now();
+    return { ...m, at };
+  }
+
+  private async onEndpointUpdated(endpoint: string): Promise<void> {
+    const ids = [...this.runtimes.entries()].filter(([, rt]) => rt.endpoint === endpoint && rt.engine && ACTIVE.has(rt.engine.status)).map(([id]) => id);
+    for (const id of ids) {
+      await this.serial(id, async () => {
+        const rt = this.runtimes.get(id);
+        if (!rt?.engine || !ACTIVE.has(rt.engine.status)) return;
+        const ep = await this.o.endpoints.settings(endpoint);
+        if (!ep.roles.write) return;
+        const { role: _role, ...backend } = ep.roles.write;
+        if (backendKey(backend, ep.poolSize) === rt.backendKey) return;
+        this.log.info({ interlay: id, endpoint }, 'endpoint changed; restarting the interlay on the new backend');
+        const row = await this.row(id);
+        const error = await this.launch(row);
+        await this.o.audit.record(SYSTEM_ACTOR, { action: 'interlay.restart', objectType: 'interlay', objectId: id, details: { reason: 'endpoint updated', ok: !error, ...(error ? { error } : {}) } });
+        this.o.notifier.changed({ kind: 'interlay', id });
+      });
+    }
+  }
+
+  private statusOf(row: Row): InterlayStatus {
+    const rt = this.runtimes.get(row.id);
+    if (rt?.failure) return 'failed';
+    return rt?.engine?.status ?? 'stopped';
+  }
+
+  private view(row: Row): InterlayView {
+    const rt = this.runtimes.get(row.id);
+    const settings = row.settings as StoredSettings;
+    const status = this.statusOf(row);
+    const conn = connectionString(settings, row.port, this.o.consoleHost);
+    let error: string | null = null;
+    if (status === 'failed') error = rt?.failure ?? rt?.engine?.error ?? row.lastError;
+    else if (!rt && row.desiredState === 'started') error = row.lastError;
+    let metrics: InterlayMetrics | null = null;
+    if (rt?.engine && ACTIVE.has(rt.engine.status)) {
+      try {
+        metrics = this.snapshot(rt.engine);
+      } catch {
+        metrics = null;
+      }
+    }
+    return {
+      id: row.id,
+      endpoint: row.endpoint,
+      port: row.port,
+      settings: maskSettings(settings),
+      desired_state: row.desiredState,
+      status,
+      error,
+      needs_restart: rt?.needsRestart ?? false,
+      connection_string: conn.url,
+      auth_user: conn.user,
+      metrics,
+      created_at: row.createdAt.toISOString(),
+      updated_at: row.updatedAt.toISOString(),
+    };
+  }
+
+  private async row(id: string): Promise<Row> {
+    const row = await this.prisma.interlay.findUnique({ where: { id } });
+    if (!row) throw notFound('Interlay', id);
+    return row;
+  }
+
+  private async assertEndpoint(name: string, path: string): Promise<void> {
+    try {
+      await this.o.endpoints.get(name);
+    } catch (e) {
+      if (isAppError(e) && e.code === 'NOT_FOUND') {
+        throw new AppError('VALIDATION', `Endpoint "${name}" does not exist`, { issues: [{ path, message: `no endpoint named "${name}"` }] });
+      }
+      throw e;
+    }
+  }
+
+  private assertNotConsolePort(port: number): void {
+    if (this.o.consolePort === port) {
+      throw new AppError('VALIDATION', `Port ${port} is the console's own port`, { issues: [{ path: 'port', message: "is the console's own port" }] });
+    }
+  }
+
+  private async assertPortFree(port: number, self: string | undefined): Promise<void> {
+    const other = await this.prisma.interlay.findUnique({ where: { port }, select: { id: true } });
+    if (other && other.id !== self) throw conflict(`Port ${port} is already used by interlay "${other.id}"`, { port, interlay: other.id });
+  }
+
+  /** A unique violation lost to a concurrent request reads like the prechecks' 409s. */
+  private uniqueViolation(e: unknown, id: string, port: number): unknown {
+    const err = e as { code?: string; meta?: { target?: unknown; driverAdapterError?: unknown } };
+    if (err?.code === 'P2002') {
+      const text = JSON.stringify(err.meta ?? {});
+      return text.includes('port') ? conflict(`Port ${port} is already used by another interlay`) : conflict(`An interlay named "${id}" already exists`);
+    }
+    return e;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new AppError('UNAVAILABLE', 'The console is shutting down');
+  }
+
+  private async serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    }
+  }
+}
+
+function backendKey(b: EngineBackend, poolSize: number): string {
+  return crypto.createHash('sha256').update(JSON.stringify([b, poolSize])).digest('hex');
+}
+
+/** What an operator can act on, instead of a bare errno. */
+export function readableStartError(e: unknown, bind: string, port: number): string {
+  const err = e as NodeJS.ErrnoException | string | undefined;
+  const msg = typeof err === 'string' ? err : (err?.message ?? 'unknown error');
+  const code = typeof err === 'object' && err ? err.code : undefined;
+  const where = bind ? `${bind}:${port}` : `port ${port}`;
+  if (code === 'EADDRINUSE' || /EADDRINUSE|address already in use/i.test(msg)) return `Port ${port} is already in use (${where}); stop whatever listens there or choose another port`;
+  if (code === 'EACCES' || /EACCES/.test(msg)) return `Not allowed to listen on ${where}; ports below 1024 need privileges`;
+  if (code === 'EADDRNOTAVAIL' || /EADDRNOTAVAIL/.test(msg)) return `The bind address of ${where} is not an address of this machine`;
+  if (code === 'ENOTFOUND' || /ENOTFOUND|getaddrinfo/.test(msg)) return `The bind address of ${where} does not resolve`;
+  return msg;
+}
+
+function auditShape(s: StoredSettings): Record<string, unknown> {
+  return {
+    bind_address: s.bind_address,
+    max_concurrent_connections: s.max_concurrent_connections,
+    idle_timeout_s: s.idle_timeout_s,
+    auth: s.auth ? { password: s.auth.password !== undefined, users: s.auth.users?.map((u) => u.username) ?? [] } : null,
+    tls: Boolean(s.tls),
+  };
+}
