@@ -6,15 +6,12 @@
  *   npx playwright test            (E2E_PORT=… to move the console off 3917)
  */
 import { defineConfig, devices } from '@playwright/test';
-import { ADMIN_PASSWORD, ADMIN_STATE_FILE, ADMIN_TOKEN, BASE_URL, E2E_PORT } from './e2e/env';
-
-// Set once in the runner so workers (which re-read this file) see the same folder.
-process.env.E2E_DATA_DIR ??= `.tmp/e2e-data-${Date.now()}`;
+import { ADMIN_PASSWORD, ADMIN_STATE_FILE, ADMIN_TOKEN, BASE_URL, DATA_DIR, E2E_PORT, RUN_DIR } from './e2e/env';
 
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
-  outputDir: '.tmp/e2e-results',
+  outputDir: `${RUN_DIR}/results`,
   fullyParallel: false,
   workers: 1,
   retries: 0,
@@ -55,7 +52,7 @@ export default defineConfig({
     env: {
       PORT: String(E2E_PORT),
       HOST: '127.0.0.1',
-      DATA_DIR: process.env.E2E_DATA_DIR,
+      DATA_DIR,
       ADMIN_PASSWORD,
       ADMIN_TOKEN,
       LOG_LEVEL: 'warn',

@@ -12,7 +12,8 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@ta
 import { ApiError } from '@/lib/client/api';
 
 const theme = createTheme({
-  primaryColor: 'red',
+  // Red stays for danger (delete, errors); the brand mark keeps Redis red on its own.
+  primaryColor: 'indigo',
   primaryShade: { light: 7, dark: 6 },
   defaultRadius: 'md',
   fontFamily: 'Inter, ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',

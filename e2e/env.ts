@@ -11,11 +11,20 @@ export const ADMIN_USERNAME = 'admin';
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 /** 40 characters; ADMIN_TOKEN needs at least 20. */
 export const ADMIN_TOKEN = 'ris_e2e_0123456789abcdef0123456789abcdef0';
-export const REDIS_FILE = path.resolve('.tmp/e2e-redis.json');
+/**
+ * One stamp per `playwright test` run, set in the runner and inherited by its workers, so
+ * runs started side by side (other engineers' specs) never share files or a database.
+ */
+export const RUN_STAMP = (process.env.E2E_RUN_STAMP ??= String(Date.now()));
+/** Fresh embedded database of the console under test. */
+export const DATA_DIR = `.tmp/e2e-data-${RUN_STAMP}`;
+/** Traces, screenshots and the files below. */
+export const RUN_DIR = path.resolve(`.tmp/e2e-run-${RUN_STAMP}`);
+export const REDIS_FILE = path.join(RUN_DIR, 'redis.json');
 
 export interface E2eRedis {
   /** A plain redis-server for endpoints the tests create. */
   primary: { host: string; port: number; version: string };
 }
 /** Cookies of a signed-in admin, written by the global set-up; tests start signed in with it. */
-export const ADMIN_STATE_FILE = path.resolve('.tmp/e2e-admin-state.json');
+export const ADMIN_STATE_FILE = path.join(RUN_DIR, 'admin-state.json');

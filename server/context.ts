@@ -84,7 +84,7 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
     stoppers.push(() => compat.stop());
 
     // Copy jobs: resume running jobs from their checkpoints after start; pause them (status kept) on stop.
-    const copyJobs = new CopyJobService({ prisma: db.prisma, endpoints, audit, notifier, log: log.child({ component: 'copy-jobs' }) });
+    const copyJobs = new CopyJobService({ prisma: db.prisma, sql: db.sql, endpoints, audit, notifier, log: log.child({ component: 'copy-jobs' }) });
     starters.push(() => copyJobs.start());
     stoppers.push(() => copyJobs.stop());
     const interlays = new InterlayService({

@@ -17,7 +17,16 @@ import type { AuditEntry } from '@/lib/client/types';
 import { ErrorAlert, PageHeader } from '@/components/ui';
 
 const PAGE = 50;
-const OBJECT_TYPES = ['endpoint', 'interlay', 'copy-job', 'compat-report', 'migration', 'user', 'token'];
+// The object types services record (lib/**: `objectType: '…'`); typing another one works too via the URL.
+const OBJECT_TYPES = [
+  { value: 'endpoint', label: 'Endpoints' },
+  { value: 'interlay', label: 'Interlays' },
+  { value: 'copy-job', label: 'Copy jobs' },
+  { value: 'compat-report', label: 'Compatibility reports' },
+  { value: 'migration', label: 'Migrations' },
+  { value: 'user', label: 'Users' },
+  { value: 'api_token', label: 'API tokens' },
+];
 
 function Details({ details }: { details: unknown }) {
   if (details === null || details === undefined || (typeof details === 'object' && Object.keys(details as object).length === 0)) {
@@ -124,10 +133,10 @@ export function AuditLog() {
                     </Table.Td>
                     <Table.Td>
                       <Group gap={6} wrap="nowrap">
-                        <Badge size="sm" variant="light" color="gray">
+                        <Badge size="sm" variant="light" color="gray" style={{ flexShrink: 0 }} tt="none">
                           {e.object_type}
                         </Badge>
-                        <Text size="sm" ff="monospace">
+                        <Text size="sm" ff="monospace" truncate maw={240} title={e.object_id ?? undefined}>
                           {e.object_id ?? ''}
                         </Text>
                       </Group>

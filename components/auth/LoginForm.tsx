@@ -39,7 +39,7 @@ export function LoginForm() {
     <Center mih="100vh" p="md">
       <Stack w="100%" maw={400} gap="lg">
         <Group gap="sm" justify="center">
-          <ThemeIcon size={40} radius="md" variant="filled">
+          <ThemeIcon size={40} radius="md" variant="filled" color="red">
             <IconArrowsExchange size={24} />
           </ThemeIcon>
           <div>

@@ -110,18 +110,19 @@ function ServerFields({ form, prefix, withCredentials }: { form: Form; prefix: '
 function CredentialFields({ form, prefix, label }: { form: Form; prefix: 'read_credentials' | 'write_credentials' | 'admin_credentials'; label: string }) {
   const stored = form.getValues()[prefix].has_password;
   return (
-    <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm" style={{ alignItems: 'start' }}>
-      <Text size="sm" fw={500} pt={30}>
+    <Group gap="sm" align="flex-end" wrap="nowrap">
+      <Text size="sm" fw={500} w={64} pb={8} style={{ flexShrink: 0 }}>
         {label}
       </Text>
-      <TextInput label="Username" placeholder="default" autoComplete="off" {...form.getInputProps(`${prefix}.username`)} />
+      <TextInput label="Username" placeholder="default" autoComplete="off" style={{ flex: 1 }} {...form.getInputProps(`${prefix}.username`)} />
       <PasswordInput
         label="Password"
         placeholder={stored ? 'unchanged' : 'none'}
         autoComplete="new-password"
+        style={{ flex: 1 }}
         {...form.getInputProps(`${prefix}.password`)}
       />
-    </SimpleGrid>
+    </Group>
   );
 }
 

@@ -31,11 +31,13 @@ export function useInterlays() {
 }
 
 export function useInterlay(id: string) {
-  return useQuery({ queryKey: interlayKeys.detail(id), queryFn: () => api.get<InterlayView>(`/interlays/${seg(id)}`) });
+  // Live numbers: refetch on mount rather than show what the cache had when we left.
+  return useQuery({ queryKey: interlayKeys.detail(id), queryFn: () => api.get<InterlayView>(`/interlays/${seg(id)}`), staleTime: 0 });
 }
 
 export function useInterlayHistory(id: string) {
-  return useQuery({ queryKey: interlayKeys.history(id), queryFn: () => api.get<InterlayHistory>(`/interlays/${seg(id)}/metrics/history`) });
+  // Ticks missed while the page was closed leave a gap: refetch on mount.
+  return useQuery({ queryKey: interlayKeys.history(id), queryFn: () => api.get<InterlayHistory>(`/interlays/${seg(id)}/metrics/history`), staleTime: 0 });
 }
 
 /** Joins the interlay's room and writes each tick (at most one per ~second) into the cache. */

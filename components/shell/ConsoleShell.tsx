@@ -41,6 +41,7 @@ import {
   IconRoute,
   IconSettings,
   IconTransfer,
+  IconUsers,
 } from '@tabler/icons-react';
 import { api, ApiError } from '@/lib/client/api';
 import { useMe } from '@/lib/client/auth';
@@ -66,7 +67,11 @@ const NAV: (NavItem | { label: string; icon: ReactNode; children: NavItem[] })[]
       { label: 'Compatibility reports', href: '/compatibility', icon: <IconClipboardCheck size={16} /> },
     ],
   },
-  { label: 'Users & tokens', href: '/settings', icon: <IconSettings size={18} /> },
+  {
+    label: 'Settings',
+    icon: <IconSettings size={18} />,
+    children: [{ label: 'Users & tokens', href: '/settings', icon: <IconUsers size={16} /> }],
+  },
   { label: 'Audit log', href: '/audit', icon: <IconListDetails size={18} /> },
 ];
 
@@ -110,7 +115,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
             <Burger opened={navOpened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
             <UnstyledButton component={Link} href="/endpoints">
               <Group gap={10}>
-                <ThemeIcon size={30} radius="md" variant="filled">
+                <ThemeIcon size={30} radius="md" variant="filled" color="red">
                   <IconArrowsExchange size={18} />
                 </ThemeIcon>
                 <Text fw={700} size="md">

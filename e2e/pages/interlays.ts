@@ -17,7 +17,7 @@ export class InterlaysPage {
     await this.page.getByTestId('interlay-new').click();
     const dialog = this.page.getByRole('dialog');
     await dialog.getByRole('textbox', { name: 'Name' }).fill(opts.id);
-    await dialog.getByRole('textbox', { name: 'Endpoint' }).click();
+    await dialog.getByRole('combobox', { name: 'Endpoint' }).click();
     await this.page.getByRole('option', { name: opts.endpoint, exact: true }).click();
     await dialog.getByRole('textbox', { name: 'Port' }).fill(String(opts.port));
     if (opts.maxConnections !== undefined) await dialog.getByRole('textbox', { name: 'Max connections' }).fill(String(opts.maxConnections));
@@ -26,14 +26,15 @@ export class InterlaysPage {
     await expect(dialog).toBeHidden();
   }
 
-  /** Submits the create form expecting a field error. */
-  async createExpectingFieldError(opts: { id: string; endpoint: string; port: number }, field: string, message: RegExp): Promise<void> {
+  /** Submits the create form (with a bind address only the server checks) expecting an error on `field`. */
+  async createExpectingFieldError(opts: { id: string; endpoint: string; port: number; bindAddress: string }, field: string, message: RegExp): Promise<void> {
     await this.page.getByTestId('interlay-new').click();
     const dialog = this.page.getByRole('dialog');
     await dialog.getByRole('textbox', { name: 'Name' }).fill(opts.id);
-    await dialog.getByRole('textbox', { name: 'Endpoint' }).click();
+    await dialog.getByRole('combobox', { name: 'Endpoint' }).click();
     await this.page.getByRole('option', { name: opts.endpoint, exact: true }).click();
     await dialog.getByRole('textbox', { name: 'Port' }).fill(String(opts.port));
+    await dialog.getByRole('textbox', { name: 'Bind address' }).fill(opts.bindAddress);
     await dialog.getByTestId('interlay-save').click();
     await expect(dialog.getByRole('textbox', { name: field })).toHaveAttribute('aria-invalid', 'true');
     await expect(dialog.getByText(message).first()).toBeVisible();

@@ -32,7 +32,7 @@
  * - Transaction control (MULTI/EXEC/...) is not mirrored itself: the queued writes
  *   carry mirror=true and the mirror wraps them in its own MULTI/EXEC.
  */
-import bundled from '@ioredis/commands/built/commands.json' with { type: 'json' };
+import { createRequire } from 'node:module';
 import { argText, isToken, parseCount, type Argv } from './args';
 import { CaseInsensitiveTable } from './case-insensitive-table';
 import { KEY_FINDERS, NO_KEYS, xreadHasBlock, type KeyFinder } from './key-positions';
@@ -507,4 +507,6 @@ export function parseCommandInfoReply(reply: unknown): Record<string, RawCommand
 }
 
 /** The bundled metadata, typed loosely: the JSON's inferred literal type adds nothing. */
-export const BUNDLED_SPECS: Readonly<Record<string, RawCommandSpec>> = bundled as Record<string, RawCommandSpec>;
+// Loaded with require, not a JSON import: tsx turns a JSON import into one named export per
+// key, and the keys `eval` and `function` are not valid export names in strict mode.
+export const BUNDLED_SPECS: Readonly<Record<string, RawCommandSpec>> = createRequire(import.meta.url)('@ioredis/commands/built/commands.json') as Record<string, RawCommandSpec>;

@@ -12,7 +12,8 @@ import { startRedis, type RedisServer } from '../../test/redis-server';
 import { CHECKS } from './checks';
 import { startFakeRedis, type FakeRedis } from './fake-redis';
 import { closeResources, gatherResources } from './resources';
-import { builtinCopier, runTestRun } from './test-run';
+import { engineCopier } from './engine-copier';
+import { builtinCopier, runTestRun, type SampleCopier } from './test-run';
 import type { CheckResult, Resources, RunOptions } from './types';
 
 const log = createLogger({ level: 'silent' });
@@ -102,6 +103,19 @@ describe('compat checks on real servers', () => {
       expect((viaProbe.f['acl']!.evidence.checked as { role: string; method: string }[]).find((c) => c.role === 'source read')!.method).toBe('probe');
       // No probe key is left behind.
       expect(s.cli('KEYS', '__ri:*').trim()).toBe('');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('acl: a user restricted to the data\'s key pattern passes (DRYRUN and probes use a sampled key)', async () => {
+    const s = await startRedis({ aclUsers: ['user app on >pw ~user:* +@all'] });
+    try {
+      s.cli('SET', 'user:1', 'v');
+      for (const admin of [{ admin: {} }, {}]) {
+        const { f } = await runChecks({ src: at(s, { username: 'app', password: 'pw', ...admin }), tgt: at(plainB) });
+        expect(f['acl']!.severity, JSON.stringify(f['acl']!.evidence)).toBe('pass');
+      }
     } finally {
       await s.stop();
     }
@@ -252,7 +266,7 @@ describe('compat checks against the fake RESP server', () => {
   });
 });
 
-describe('test run', () => {
+describe.each([['copy engine', engineCopier(log)], ['builtin', builtinCopier]] as [string, SampleCopier][])('test run (%s)', (_name, copier) => {
   let s: RedisServer;
   let t: RedisServer;
   beforeAll(async () => {
@@ -276,8 +290,8 @@ describe('test run', () => {
   it('copies a sample, verifies it, removes only what it created, and smoke-tests each endpoint', async () => {
     const r = await gatherResources({ settings: settingsFrom({ src: at(s), tgt: at(t) }), log }, { source: 'src', target: 'tgt', mirrors: [], options: OPTIONS, pings: 2 });
     try {
-      const res = await runTestRun(r, { sampleKeys: 100 }, builtinCopier);
-      expect(res.error).toBeUndefined();
+      const res = await runTestRun(r, { sampleKeys: 100 }, copier);
+      expect(res.error, JSON.stringify({ ...res, t: t.port, s: s.port })).toBeUndefined();
       expect(res.selected).toBe(9);
       expect(res.skipped_existing).toBe(1);
       expect(res.copied).toBe(8);
@@ -294,7 +308,7 @@ describe('test run', () => {
       expect(t.cli('DBSIZE').trim()).toBe('2');
       expect(t.cli('-n', '1', 'DBSIZE').trim()).toBe('0');
       // With a pattern, only matching keys are considered.
-      const only = await runTestRun(r, { sampleKeys: 10, match: 's*' }, builtinCopier);
+      const only = await runTestRun(r, { sampleKeys: 10, match: 's*' }, copier);
       expect(only.selected).toBe(4); // str, set, st, shared
       expect(only.skipped_existing).toBe(1);
     } finally {

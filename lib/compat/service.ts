@@ -21,7 +21,8 @@ import { analyzeKeyspace, analyzeWorkload, type Analysis } from './analysis';
 import { CHECKS } from './checks';
 import { closeResources, gatherResources } from './resources';
 import type { CreateReportInput } from './schema';
-import { builtinCopier, runTestRun, type SampleCopier, type TestRunResult } from './test-run';
+import { engineCopier } from './engine-copier';
+import { runTestRun, type SampleCopier, type TestRunResult } from './test-run';
 import { SEVERITIES, type CheckResult, type InterlayFacts, type Resources, type RunOptions, type Severity } from './types';
 
 export type ReportStatus = 'running' | 'completed' | 'failed';
@@ -83,6 +84,7 @@ export interface CompatServiceOptions {
   notifier: NotifierLike;
   log: Logger;
   interlays?: InterlayLookup;
+  /** The test run's copier; default: the copy engine (engineCopier). */
   copier?: SampleCopier;
   /** Keys sampled for the analysis (default 1000). */
   sampleSize?: number;
@@ -243,7 +245,9 @@ export class CompatService {
       let testRun: TestRunResult | null = null;
       if (opts.test_run && !this.stopping) {
         this.progress(id, 'test-run');
-        testRun = await runTestRun(resources, { sampleKeys: opts.test_run.sample_keys, match: opts.test_run.match }, this.o.copier ?? builtinCopier);
+        // The real copy engine by default; tests may pass another copier.
+        const copier = this.o.copier ?? engineCopier(log, Math.round(opts.big_key_threshold_mb * 1024 * 1024));
+        testRun = await runTestRun(resources, { sampleKeys: opts.test_run.sample_keys, match: opts.test_run.match }, copier);
       }
       const analysis: Analysis = { keyspace: analyzeKeyspace(resources, testRun?.throughput ?? null), workload: analyzeWorkload(resources) };
       await this.persist(id, runNumber, results, analysis, testRun);

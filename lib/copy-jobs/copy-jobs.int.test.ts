@@ -126,24 +126,32 @@ describe.each(kinds)('copy jobs API (%s)', (kind) => {
     await dstC.pipeline([
       ['DEL', 'user:5'],
       ['SET', 'user:10', 'changed'],
-      ['DEL', 'user:15'],
-      ['SET', 'user:15', 'now a string'],
+      ['DEL', 'user:16'],
+      ['SET', 'user:16', 'was a hash'],
+      ['PERSIST', 'user:21'],
     ]);
     r = await api.call('POST', `/api/v1/copy-jobs/${jobId}/verify`, { ...admin(), body: { mode: 'full' } });
     v = await waitVerification(jobId, r.body.id);
     expect(v.counts.missing).toBe(1);
     expect(v.counts.value_mismatch).toBe(1);
     expect(v.counts.type_mismatch).toBe(1);
-    expect(v.mismatches.map((m: { key: string }) => m.key).sort()).toEqual(['user:10', 'user:15', 'user:5']);
+    expect(v.counts.ttl_mismatch).toBe(1);
+    expect(v.differences).toBe(4);
+    expect(v.mismatches.map((m: { key: string; kind: string }) => `${m.key} ${m.kind}`).sort()).toEqual([
+      'user:10 value_mismatch',
+      'user:16 type_mismatch',
+      'user:21 ttl_mismatch',
+      'user:5 missing',
+    ]);
     const list = await api.call('GET', `/api/v1/copy-jobs/${jobId}/verifications`, admin());
     expect(list.body.verifications).toHaveLength(2);
     const csv = await api.call('GET', `/api/v1/copy-jobs/${jobId}/verifications/${v.id}?format=csv`, admin());
     expect(csv.status).toBe(200);
-    expect(parseCsv(csv.body)).toHaveLength(4);
+    expect(parseCsv(csv.body)).toHaveLength(5);
 
     const rep = await api.call('POST', `/api/v1/copy-jobs/${jobId}/verifications/${v.id}/repair`, admin());
     expect(rep.status, JSON.stringify(rep.body)).toBe(200);
-    expect(rep.body.repair).toMatchObject({ status: 'completed', repaired: 3, failed: 0 });
+    expect(rep.body.repair).toMatchObject({ status: 'completed', repaired: 4, failed: 0 });
     expect(await diffKeys(srcC, dstC, keys)).toEqual([]);
     r = await api.call('POST', `/api/v1/copy-jobs/${jobId}/verify`, { ...admin(), body: { mode: 'sample', sample_size: 100 } });
     v = await waitVerification(jobId, r.body.id);
@@ -244,8 +252,13 @@ describe.each(kinds)('copy jobs API (%s)', (kind) => {
       for (const k of csvKeys) expect(big.some((b) => b.equals(k))).toBe(true);
       if (hasBinary) expect(csvKeys.some((k) => k.equals(binaryKey))).toBe(true);
 
-      const jsonl = await api.call('GET', `/api/v1/copy-jobs/${id}/error-keys?format=jsonl`, admin());
-      const lines = String(jsonl.body).trim().split('\n').map((l) => JSON.parse(l));
+      // Read as text: the test client would parse any JSON-ish content type as one document.
+      const { GET } = await import('@/app/api/v1/copy-jobs/[id]/error-keys/route');
+      const jsonl = await GET(new Request(`http://console.test/api/v1/copy-jobs/${id}/error-keys?format=jsonl`, { headers: { authorization: `Bearer ${api.adminToken}` } }), {
+        params: Promise.resolve({ id }),
+      });
+      expect(jsonl.headers.get('content-type')).toContain('application/x-ndjson');
+      const lines = (await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l));
       expect(lines).toHaveLength(oom);
       const jsonKeys = lines.map((l) => (typeof l.key === 'string' ? Buffer.from(l.key) : Buffer.from(l.key.$base64, 'base64')));
       expect(jsonKeys.map((k) => k.toString('hex')).sort()).toEqual(csvKeys.map((k) => k.toString('hex')).sort());

@@ -28,6 +28,7 @@ import type { Logger } from '../logger';
 import { SYSTEM_ACTOR, type Actor } from '../auth/roles';
 import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
+import type { SqlExecutor } from '../db/migrate';
 import type { EndpointService, EndpointUse } from '../endpoints/service';
 import type { ServerToClientEvents, ResourceKind } from '../events';
 import { exportStream, type ExportFormat } from './export';
@@ -76,6 +77,8 @@ async function loadEngine(): Promise<CopyEngine> {
 
 export interface CopyJobServiceDeps {
   prisma: PrismaClient;
+  /** Raw SQL on the same database, for the error key pages (exports read millions of rows). */
+  sql?: SqlExecutor;
   endpoints: Pick<EndpointService, 'settings' | 'registerUsage'>;
   audit: AuditService;
   notifier: NotifierLike;
@@ -169,6 +172,9 @@ interface LiveRun {
   /** Set by stop(): the run ends because the console stops, not because of the job. */
   stopping: boolean;
   lastEmit: number;
+  /** Asked for before the run was built (its spec is resolved asynchronously). */
+  pauseRequested?: boolean;
+  rate?: RateLimit;
   timer?: NodeJS.Timeout;
   pending?: CopyProgress;
 }
@@ -239,14 +245,17 @@ export class CopyJobService {
 
   async pause(actor: Actor, id: string): Promise<CopyJobView> {
     const row = await this.apply(id, 'pause', actor);
-    this.live.get(id)?.run.pause();
+    const live = this.live.get(id);
+    if (live?.run) live.run.pause();
+    else if (live) live.pauseRequested = true;
     return this.view(row);
   }
 
   async resume(actor: Actor, id: string): Promise<CopyJobView> {
     const row = await this.apply(id, 'resume', actor);
     const live = this.live.get(id);
-    if (live) live.run.resume();
+    if (live?.run) live.run.resume();
+    else if (live) live.pauseRequested = false;
     else this.launch(row);
     return this.view(row);
   }
@@ -255,7 +264,9 @@ export class CopyJobService {
     const row = await this.apply(id, 'cancel', actor);
     const live = this.live.get(id);
     if (live) {
-      live.run.cancel();
+      // Before the run exists the abort signal cancels it as soon as it is built.
+      if (live.run) live.run.cancel();
+      else live.abort.abort();
       // The run stops after its current batch; wait a little so the reply shows final counts.
       await Promise.race([live.done, delay(10_000)]);
     }
@@ -269,7 +280,9 @@ export class CopyJobService {
     if (rate && (rate.keys_per_sec || rate.mb_per_sec)) options.rate_limit = rate;
     else delete options.rate_limit;
     const updated = await this.prisma.copyJob.update({ where: { id }, data: { spec: options as never } });
-    this.live.get(id)?.run.setRateLimit(engineRate(options.rate_limit) ?? {});
+    const live = this.live.get(id);
+    if (live?.run) live.run.setRateLimit(engineRate(options.rate_limit) ?? {});
+    else if (live) live.rate = engineRate(options.rate_limit) ?? {};
     await this.deps.audit.record(actor, { action: 'copy_job.rate_limit', objectType: 'copy-job', objectId: id, details: { rate_limit: options.rate_limit ?? null } });
     this.deps.notifier.changed({ kind: 'copy-job', id });
     return this.view(updated);
@@ -330,6 +343,8 @@ export class CopyJobService {
         const engine = await this.engine();
         live.run = new engine.CopyRun(spec, store, { log, signal: abort.signal, progressIntervalMs: this.progressIntervalMs });
         live.run.on('progress', (p: CopyProgress) => this.tick(row.id, live, p));
+        if (live.rate) live.run.setRateLimit(live.rate);
+        if (live.pauseRequested) live.run.pause();
         if (live.stopping) return; // stop() came while the spec was resolved
         log.info({ source: row.source, targets: row.targets }, 'copy job run started');
         final = await live.run.run();
@@ -532,12 +547,12 @@ export class CopyJobService {
       conds.push(`"id" IN (${ids.map((_, i) => `$${start + i + 1}::bigint`).join(', ')})`);
     }
     params.push(limit);
-    return this.prisma.$queryRawUnsafe<ErrorKeyDbRow[]>(
-      `SELECT "id"::text AS "id", "target", "db", "key", "type", "size"::float8 AS "size", "error_class", "message", "retryable", "attempts",
+    const text = `SELECT "id"::text AS "id", "target", "db", "key", "type", "size"::float8 AS "size", "error_class", "message", "retryable", "attempts",
               "first_seen", "last_seen", "resolved", "resolved_at", "resolution_note"
-         FROM "copy_job_error_keys" WHERE ${conds.join(' AND ')} ORDER BY "id" LIMIT $${params.length}::int`,
-      ...params,
-    );
+         FROM "copy_job_error_keys" WHERE ${conds.join(' AND ')} ORDER BY "copy_job_error_keys"."id" LIMIT $${params.length}::int`;
+    // The driver directly when we have it: Prisma's raw results cost ~10x more per row.
+    if (this.deps.sql) return this.deps.sql.query<ErrorKeyDbRow>(text, params);
+    return this.prisma.$queryRawUnsafe<ErrorKeyDbRow[]>(text, ...params);
   }
 
   private async errorKeyCounts(ids: string[]): Promise<Map<string, ErrorKeyCounts>> {

@@ -58,21 +58,46 @@ export async function seed(c: RedisConnection, prefix: string, n: number, valueB
   return keys;
 }
 
-/** Keys that differ between two servers (by DUMP payload), among `keys`. */
-export async function diffKeys(a: RedisConnection, b: RedisConnection, keys: Buffer[]): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for (let i = 0; i < keys.length; i += 500) {
-    const chunk = keys.slice(i, i + 500);
-    const [x, y] = await Promise.all([a.pipeline(chunk.map((k) => ['DUMP', k])), b.pipeline(chunk.map((k) => ['DUMP', k]))]);
-    chunk.forEach((k, j) => {
-      if (!sameBytes(x[j]!, y[j]!)) out.push(k);
-    });
+/** A comparable rendering of a key: type, value (order-free for sets and hashes) and whether it expires. */
+export async function snapshot(c: RedisConnection, key: Buffer): Promise<string> {
+  const type = String(await c.call('TYPE', key));
+  const text = (v: RespValue) => (Array.isArray(v) ? v.map((x) => String(x)) : String(v));
+  let value: unknown;
+  switch (type) {
+    case 'string':
+      value = text(await c.call('GET', key));
+      break;
+    case 'hash': {
+      const flat = text(await c.call('HGETALL', key)) as string[];
+      const pairs: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) pairs.push(`${flat[i]}=${flat[i + 1]}`);
+      value = pairs.sort();
+      break;
+    }
+    case 'list':
+      value = text(await c.call('LRANGE', key, '0', '-1'));
+      break;
+    case 'set':
+      value = (text(await c.call('SMEMBERS', key)) as string[]).sort();
+      break;
+    case 'zset':
+      value = text(await c.call('ZRANGE', key, '0', '-1', 'WITHSCORES'));
+      break;
+    default:
+      value = null;
   }
-  return out;
+  const ttl = Number(await c.call('PTTL', key));
+  return JSON.stringify({ type, value, expires: ttl > 0 });
 }
 
-function sameBytes(x: RespValue, y: RespValue): boolean {
-  return Buffer.isBuffer(x) && Buffer.isBuffer(y) ? x.equals(y) : x === y;
+/** Keys whose snapshot differs between two servers, among `keys`. */
+export async function diffKeys(a: RedisConnection, b: RedisConnection, keys: Buffer[]): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const k of keys) {
+    const [x, y] = await Promise.all([snapshot(a, k), snapshot(b, k)]);
+    if (x !== y) out.push(k);
+  }
+  return out;
 }
 
 /** A minimal RFC 4180 parser (quoted fields, doubled quotes, CRLF), for checking exports. */

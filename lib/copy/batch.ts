@@ -49,6 +49,19 @@ export class DbContext {
     this.tgtSide = spec.targets.map((t) => new Link(t, tgtDb, name));
   }
 
+  /** Watches the source's run_id on every (re)connection; `onRestart` fires when it changes. */
+  watchSource(runId: string, onRestart: (newRunId: string) => void): void {
+    let known = runId;
+    for (const l of [this.src, this.srcSide, this.scan]) {
+      l.onRunId = (id) => {
+        if (id !== '' && known !== '' && id !== known) {
+          known = id;
+          onRestart(id);
+        }
+      };
+    }
+  }
+
   typedOptions(policy: ConflictPolicy): TypedOptions {
     return {
       policy,
@@ -171,7 +184,8 @@ export async function copyBatch(
       const i = idx[j];
       const p = replies[2 * j];
       const t = replies[2 * j + 1];
-      if (p === null || t === -2) {
+      // PTTL 0: the key expires this very millisecond (RESTORE with ttl 0 would make it persistent).
+      if (p === null || t === -2 || t === 0) {
         state[i] = EXPIRED;
         continue;
       }

@@ -75,6 +75,7 @@ export function encodeKeyCommands(cmds: readonly KeyCommand[], keys: readonly Bu
       off += c.tail.copy(buf, off);
     }
   }
+  if (off !== size) throw new Error(`encodeKeyCommands: wrote ${off} of ${size} bytes`);
   return buf;
 }
 
@@ -100,7 +101,7 @@ export function encodeRestores(
     const p = payloads[i];
     if (p === null || ttls[i] < 0) continue;
     count++;
-    size += head.length + bulkSize(keys[i].length) + 1 + digits(ttls[i]) + 4 + bulkSize(p.length) + (replace ? REPLACE.length : 0);
+    size += head.length + bulkSize(keys[i].length) + bulkSize(digits(ttls[i])) + bulkSize(p.length) + (replace ? REPLACE.length : 0);
   }
   const buf = Buffer.allocUnsafe(size);
   let off = 0;
@@ -120,5 +121,6 @@ export function encodeRestores(
     off = writeBulk(buf, off, p);
     if (replace) off += REPLACE.copy(buf, off);
   }
+  if (off !== size) throw new Error(`encodeRestores: wrote ${off} of ${size} bytes`);
   return { bytes: buf, count };
 }

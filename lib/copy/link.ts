@@ -6,7 +6,7 @@
  * them, but a fresh socket also clears a server stuck mid-reply).
  */
 import { RedisConnection, type RedisConnectionOptions } from '../redis/connection';
-import { RespError, type RespArg, type RespValue } from '../resp/types';
+import { RespError, RespVerbatim, type RespArg, type RespValue } from '../resp/types';
 import { TransientError } from './errors';
 import type { RedisTarget } from './types';
 
@@ -31,6 +31,13 @@ export class Link {
   private current: RedisConnection | null = null;
   private closed = false;
 
+  /**
+   * Called with the server's run_id after every new connection (set on source links:
+   * a changed run_id means the server restarted, and SCAN cursors of the old process
+   * mean nothing to the new one — its hash seed is random per start).
+   */
+  onRunId: ((runId: string) => void) | undefined;
+
   constructor(
     readonly target: RedisTarget,
     readonly db: number,
@@ -45,7 +52,9 @@ export class Link {
       c.on('close', () => undefined); // errors surface through the pending calls
       this.current = c;
     }
+    const fresh = c.status !== 'ready';
     await c.connect();
+    if (fresh && this.onRunId) this.onRunId(await runIdOf(c));
     return c;
   }
 
@@ -95,4 +104,18 @@ export class ReplyError extends Error {
     super(`${command}: ${reply.message}`);
     this.name = 'ReplyError';
   }
+}
+
+/** The server's run_id (INFO server), '' when it cannot be read. */
+export async function runIdOf(c: { call(...args: RespArg[]): Promise<RespValue> }): Promise<string> {
+  const v = await c.call('INFO', 'server');
+  if (v instanceof RespError) return '';
+  return /run_id:([0-9a-f]+)/.exec(replyText(v))?.[1] ?? '';
+}
+
+/** Text of an INFO-like reply: a bulk string in RESP2, a verbatim string in RESP3. */
+export function replyText(v: RespValue): string {
+  if (v instanceof RespVerbatim) return v.text;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return String(v);
 }

@@ -17,7 +17,7 @@ import type { Logger } from '../logger';
 import { copyBatch, DbContext, type BatchOutcome } from './batch';
 import { isTransientError } from './errors';
 import { globMatch } from './glob';
-import { Link } from './link';
+import { Link, replyText, runIdOf } from './link';
 import { RateMeter, TokenBucket } from './rate';
 import { arr } from './typed';
 import {
@@ -40,6 +40,14 @@ function addCounts(into: DbCounts, c: DbCounts): void {
   for (const f of COUNT_FIELDS) into[f] += c[f];
 }
 
+/** Puts a db back to "not started" (counts too: the new pass counts every key again). */
+function restartDb(d: DbCheckpoint): void {
+  Object.assign(d, zeroCounts());
+  d.cursor = '0';
+  d.done = false;
+  d.rescans = (d.rescans ?? 0) + 1;
+}
+
 function zeroCounts(): DbCounts {
   return { scanned: 0, copied: 0, skipped: 0, expired: 0, conflicts: 0, errors: 0, bytes: 0 };
 }
@@ -47,7 +55,7 @@ function zeroCounts(): DbCounts {
 /** INFO keyspace -> { db: keys }. */
 export async function keyspace(link: Link): Promise<Record<number, number>> {
   const info = await link.callOk('INFO', 'keyspace');
-  const text = Buffer.isBuffer(info) ? info.toString() : String(info);
+  const text = replyText(info);
   const out: Record<number, number> = {};
   for (const m of text.matchAll(/^db(\d+):keys=(\d+)/gm)) out[Number(m[1])] = Number(m[2]);
   return out;
@@ -77,6 +85,8 @@ export function scanPlan(spec: CopySpec): { extra: string[]; patterns: Buffer[] 
 
 interface PendingBatch {
   seq: number;
+  /** The db's scan generation this batch belongs to (bumped when the scan starts over). */
+  gen: number;
   cursorAfter: string;
   last: boolean;
   outcome?: BatchOutcome;
@@ -92,6 +102,9 @@ interface DbJob {
   nextSeq: number;
   nextCommit: number;
   done: Map<number, PendingBatch>;
+  gen: number;
+  /** Set when a source connection found a new run_id: the scan must start over. */
+  sourceRestarted: boolean;
 }
 
 export interface CopyRun {
@@ -166,7 +179,8 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
   cancel(): void {
     if (this.isFinal()) return;
     this.cancelled = true;
-    this.resume();
+    this.paused = false;
+    for (const w of this.pauseWaiters.splice(0)) w();
     for (const w of this.slotWaiters.splice(0)) w();
   }
 
@@ -235,8 +249,10 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
     const cp = await this.store.loadCheckpoint();
     const probe = new Link(this.spec.source, 0, `interlay-copy-${this.tag}`);
     let ks: Record<number, number>;
+    let runId: string;
     try {
       ks = await keyspace(probe);
+      runId = await runIdOf(await probe.conn());
     } finally {
       await probe.close();
     }
@@ -245,16 +261,24 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
       this.checkpoint = cp;
       this.resumed = true;
       this.startedAt = cp.started_at;
+      if (cp.source_run_id && runId && cp.source_run_id !== runId) {
+        for (const [db, d] of Object.entries(cp.dbs)) {
+          if (d.done) continue;
+          this.log.warn({ db: Number(db) }, 'source restarted since the checkpoint: scanning this db again from the start');
+          restartDb(d);
+        }
+      }
+      cp.source_run_id = runId;
       pairs = Object.entries(cp.dbs).map(([s, d]) => [Number(s), d.targetDb ?? Number(s)] as [number, number]);
     } else {
       pairs = await resolveDatabases(this.spec, ks);
       const now = new Date().toISOString();
-      this.checkpoint = { version: 1, dbs: {}, batches: 0, started_at: this.startedAt, updated_at: now };
+      this.checkpoint = { version: 1, dbs: {}, source_run_id: runId, batches: 0, started_at: this.startedAt, updated_at: now };
       for (const [s, t] of pairs) this.checkpoint.dbs[String(s)] = { cursor: '0', done: false, targetDb: t, ...zeroCounts() };
     }
     this.jobs = pairs.map(([s, t]) => {
       const c = this.checkpoint!.dbs[String(s)];
-      return {
+      const job: DbJob = {
         ctx: new DbContext(this.spec, s, t, this.tag, this.log),
         key: String(s),
         cp: c,
@@ -263,7 +287,14 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
         nextSeq: 0,
         nextCommit: 0,
         done: new Map(),
+        gen: 0,
+        sourceRestarted: false,
       };
+      job.ctx.watchSource(runId, (id) => {
+        job.sourceRestarted = true;
+        this.checkpoint!.source_run_id = id;
+      });
+      return job;
     });
   }
 
@@ -293,20 +324,39 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
     let cursor = job.cp.cursor;
     const batchSize = Math.max(1, this.spec.batchSize);
     for (;;) {
-      if (!(await this.waitTurn())) return;
-      const keys: Buffer[] = [];
-      do {
+      // Scan the next batch while earlier ones are in flight (one batch of read-ahead),
+      // then wait for a free slot.
+      while (this.paused && !this.stopping()) await new Promise<void>((r) => this.pauseWaiters.push(r));
+      if (this.stopping()) return;
+      let keys: Buffer[] = [];
+      for (;;) {
         const reply = await this.withRetry(job, () => job.ctx.scan.callOk('SCAN', cursor, 'COUNT', this.spec.scanCount, ...extra), 'SCAN');
+        if (job.sourceRestarted) {
+          // The cursor belongs to the old process: start over (batches in flight of the
+          // old generation are dropped at commit; their keys are scanned again).
+          job.sourceRestarted = false;
+          this.log.warn({ db: job.ctx.srcDb }, 'source restarted: scanning this db again from the start');
+          job.gen++;
+          job.nextSeq = 0;
+          job.nextCommit = 0;
+          job.done.clear();
+          restartDb(job.cp);
+          job.live = { ...zeroCounts() };
+          cursor = '0';
+          keys = [];
+          continue;
+        }
         const [next, found] = arr(reply);
         cursor = String(next);
         for (const k of arr(found) as Buffer[]) {
           if (patterns && !patterns.some((p) => globMatch(p, k))) continue;
           keys.push(k);
         }
-      } while (keys.length < batchSize && cursor !== '0' && !this.stopping());
-      if (this.stopping()) return;
+        if (keys.length >= batchSize || cursor === '0' || this.stopping()) break;
+      }
+      if (!(await this.waitTurn())) return;
       await this.keysBucket.take(keys.length, () => this.stopping());
-      const batch: PendingBatch = { seq: job.nextSeq++, cursorAfter: cursor, last: cursor === '0' };
+      const batch: PendingBatch = { seq: job.nextSeq++, gen: job.gen, cursorAfter: cursor, last: cursor === '0' };
       this.inflight++;
       void this.runBatch(job, batch, keys, types).finally(() => this.releaseSlot());
       if (batch.last) return;
@@ -348,6 +398,7 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
       for (const w of this.pauseWaiters.splice(0)) w();
       return;
     }
+    if (batch.gen !== job.gen) return; // scanned before a source restart: superseded
     addCounts(job.live, batch.outcome.counts);
     this.meter.add(batch.outcome.counts.scanned, batch.outcome.counts.bytes);
     job.done.set(batch.seq, batch);

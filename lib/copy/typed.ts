@@ -289,7 +289,7 @@ export async function copyTyped(src: Link, tgt: Link, key: Buffer, o: TypedOptio
     if (type === 'none') return { kind: 'expired' };
     const t0 = performance.now();
     const ttl0 = await pttl(src, key);
-    if (ttl0 === -2) return { kind: 'expired' };
+    if (ttl0 === -2 || ttl0 === 0) return { kind: 'expired' };
 
     if (o.policy !== 'Replace') {
       const exists = num(await ok(tgt, 'EXISTS', 'EXISTS', key)) === 1;

@@ -79,15 +79,15 @@ export type CopySpecInput = Omit<CopySpec, 'conflictPolicy' | 'preserveTtl' | 'b
  * Defaults, and why:
  * - batch 1000 / scan 1000: one SCAN call usually fills one batch; 1000 RESTOREs of
  *   typical payloads are ~0.5 MB on the wire, large enough to amortise round trips.
- * - concurrency 4: keeps source, copier and target busy at once (one batch dumping,
- *   one restoring, two queued) without holding much memory.
+ * - concurrency 8: keeps source, copier and target busy at once (batches dumping,
+ *   restoring and queued on both servers) for ~4 MB of payload in flight.
  * - big key 8 MB: DUMP of anything smaller is cheap to hold; bigger keys stream in chunks.
  */
 export const DEFAULTS = Object.freeze({
   conflictPolicy: 'Replace' as ConflictPolicy,
   preserveTtl: true,
   batchSize: 1000,
-  concurrency: 4,
+  concurrency: 8,
   scanCount: 1000,
   bigKeyThresholdBytes: 8 * 1024 * 1024,
   fallback: 'auto' as const,
@@ -129,11 +129,19 @@ export interface DbCheckpoint extends DbCounts {
   done: boolean;
   /** Target db this source db maps to (kept so a resume uses the same mapping). */
   targetDb?: number;
+  /** Times this db's scan started over because the source restarted. */
+  rescans?: number;
 }
 
 export interface Checkpoint {
   version: 1;
   dbs: Record<string, DbCheckpoint>;
+  /**
+   * The source's run_id when the cursors were taken. A different run_id on resume means
+   * the source restarted: its SCAN cursors are meaningless (random hash seed per start),
+   * so unfinished dbs scan again from 0 with their counts reset.
+   */
+  source_run_id?: string;
   /** Batches committed so far (all dbs). */
   batches: number;
   started_at: string;

@@ -308,7 +308,7 @@ export class BackendConn {
     }
     const c = this.engine.counters;
     c.backendLatency.record((this.tNow - ts) * 1000);
-    c.proxyLatency.record((ts - tq) * 1000);
+    c.proxyLatency.record((this.tNow - tq) * 1000);
     if (o === null || o.closed) return; // the client went away: drop its reply
     o.onReply(raw, type, f, a);
   }

@@ -144,6 +144,10 @@ export class Session implements SessionView {
   dirty = false;
   private tNow = 0;
   private readonly scratch: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
+  /** One-entry cache of the last command name (without subcommand) and what the table said. */
+  private readonly lastName = Buffer.alloc(16);
+  private lastNameLen = -1;
+  private lastInfo: CommandInfo = UNKNOWN_COMMAND;
   private readonly view: CommandView = { info: UNKNOWN_COMMAND, argv: undefined, command: undefined as unknown as RespCommand };
   private readonly peek = { kind: PS_NONE, count: -1 };
   private readonly framer: RequestFramer;
@@ -241,13 +245,31 @@ export class Session implements SessionView {
 
   /** Routes one command; false when it must wait for earlier replies (the caller queues it). */
   private dispatch(cmd: RespCommand): boolean {
-    const name0 = cmd.arg(0);
-    let info = commandTable.lookup(name0) ?? UNKNOWN_COMMAND;
-    if (info.hasSubcommands && cmd.argc >= 2) {
-      const s = this.scratch;
-      s[0] = name0;
-      s[1] = cmd.arg(1);
-      info = commandTable.classify(s);
+    // Clients repeat the same command names: compare the name's bytes with the last one
+    // (no view, no hash) before asking the table.
+    const raw = cmd.raw;
+    const ns = cmd.offsets[0];
+    const nl = cmd.offsets[1] - ns;
+    let info: CommandInfo;
+    const last = this.lastName;
+    if (nl === this.lastNameLen && raw.compare(last, 0, nl, ns, ns + nl) === 0) {
+      info = this.lastInfo;
+    } else {
+      const name0 = raw.subarray(ns, ns + nl);
+      info = commandTable.lookup(name0) ?? UNKNOWN_COMMAND;
+      if (nl <= last.length && !info.hasSubcommands) {
+        raw.copy(last, 0, ns, ns + nl);
+        this.lastNameLen = nl;
+        this.lastInfo = info;
+      } else {
+        this.lastNameLen = -1;
+      }
+      if (info.hasSubcommands && cmd.argc >= 2) {
+        const s = this.scratch;
+        s[0] = name0;
+        s[1] = cmd.arg(1);
+        info = commandTable.classify(s);
+      }
     }
     const ok = this.route(cmd, info);
     if (ok) {

@@ -115,6 +115,11 @@ export interface InterlayMetrics {
    * proxy: from the client's bytes arriving to the command being written to the backend (queueing in the
    * interlay); backend: from that write to the reply arriving (network + Redis).
    */
+  /**
+   * Last ~10 s. `proxy`: through the interlay, from a command's arrival to its reply being
+   * ready for the client; `backend`: from the write to the backend to the reply. Their
+   * difference is what the interlay adds.
+   */
   latency_us: { proxy: { p50: number; p99: number }; backend: { p50: number; p99: number } };
   bytes: { in: number; out: number };
   errors: Record<string, number>;

@@ -1,2 +1,5 @@
-import { createFakeEngine } from './fake-engine.tmp';
-export const createInterlayEngine = createFakeEngine;
+/** The production engine factory: the RESP proxy from lib/interlay. */
+import { Interlay } from '../interlay';
+import type { EngineFactory } from './engine';
+
+export const createInterlayEngine: EngineFactory = (opts) => new Interlay(opts);

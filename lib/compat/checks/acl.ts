@@ -20,6 +20,13 @@ export interface Need {
   endpoint: string;
   role: RoleConn;
   commands: Argv[];
+  /**
+   * A real key name for ACL DRYRUN (a sampled source key): users restricted to key
+   * patterns (`~app:*`) would otherwise be reported missing for the reserved probe key.
+   * Probes use it only for read-only needs; write probes stay on the reserved key.
+   */
+  keyHint?: Buffer;
+  readOnly?: boolean;
 }
 
 export interface AclOutcome {
@@ -78,9 +85,10 @@ function isNoPerm(v: RespValue): v is RespError {
   return v instanceof RespError && v.code === 'NOPERM';
 }
 
-async function viaDryrun(conns: RedisConnection[], user: string, commands: Argv[]): Promise<{ replies: RespValue[] } | null> {
+async function viaDryrun(conns: RedisConnection[], user: string, commands: Argv[], keyHint?: Buffer): Promise<{ replies: RespValue[] } | null> {
+  const key = (a: RespArg): RespArg => (keyHint && a === K ? keyHint : keyHint && a === `${K}:2` ? Buffer.concat([keyHint, Buffer.from(':2')]) : a);
   for (const c of conns) {
-    const replies = await c.pipeline(commands.map((a) => ['ACL', 'DRYRUN', user, ...a])).catch(() => null);
+    const replies = await c.pipeline(commands.map((a) => ['ACL', 'DRYRUN', user, ...a.map(key)])).catch(() => null);
     if (!replies) continue;
     // A refused or unknown DRYRUN errors for every command; a real answer is OK or a reason (bulk string).
     if (replies.every((r) => r instanceof RespError)) continue;
@@ -89,8 +97,8 @@ async function viaDryrun(conns: RedisConnection[], user: string, commands: Argv[
   return null;
 }
 
-async function viaProbe(conn: RedisConnection, commands: Argv[]): Promise<{ allowed: string[]; missing: AclOutcome['missing']; not_probed: AclOutcome['not_probed'] }> {
-  const key = reservedKey('probe');
+async function viaProbe(conn: RedisConnection, commands: Argv[], readKey?: Buffer): Promise<{ allowed: string[]; missing: AclOutcome['missing']; not_probed: AclOutcome['not_probed'] }> {
+  const key = readKey ?? reservedKey('probe');
   const out = { allowed: [] as string[], missing: [] as AclOutcome['missing'], not_probed: [] as AclOutcome['not_probed'] };
   const subst = (argv: Argv): Argv => argv.map((a) => (a === K ? key : a === `${K}:2` ? `${key}:2` : a));
   const record = (argv: Argv, reply: RespValue) => {
@@ -131,7 +139,7 @@ export async function evaluateNeed(need: Need, adminConn: RedisConnection | null
   }
   if (redis7) {
     const conns = [adminConn, need.role.conn].filter((c): c is RedisConnection => c !== null);
-    const dry = await viaDryrun(conns, user, need.commands);
+    const dry = await viaDryrun(conns, user, need.commands, need.keyHint);
     if (dry) {
       dry.replies.forEach((r, i) => {
         const argv = need.commands[i]!;
@@ -142,7 +150,7 @@ export async function evaluateNeed(need: Need, adminConn: RedisConnection | null
       return { ...base, method: 'dryrun' };
     }
   }
-  const probed = await viaProbe(need.role.conn, need.commands);
+  const probed = await viaProbe(need.role.conn, need.commands, need.readOnly ? need.keyHint : undefined);
   return { ...base, method: 'probe', ...probed };
 }
 
@@ -155,8 +163,10 @@ function workloadWrites(r: Resources): { commands: string[]; from: string } {
 
 export function needsOf(r: Resources): { needs: Need[]; mirrorFrom: string } {
   const needs: Need[] = [];
+  // The smallest sampled key: DUMPing it in a read probe costs nothing.
+  const keyHint = [...(r.sample?.keys ?? [])].sort((a, b) => (a.memory ?? 0) - (b.memory ?? 0))[0]?.key;
   const add = (purpose: string, f: EndpointFacts, role: RoleConn | undefined, commands: Argv[]) => {
-    if (role && commands.length) needs.push({ purpose, endpoint: f.name, role, commands });
+    if (role && commands.length) needs.push({ purpose, endpoint: f.name, role, commands, keyHint, readOnly: purpose === 'source read' || purpose.endsWith('admin') });
   };
   add('source read', r.source, r.source.roles.read, SOURCE_READ);
   add('target write', r.target, r.target.roles.write, TARGET_WRITE);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbKinds } from '@/test/db';
 import { startTestApi, type TestApi } from '@/test/api';
-import { startRedis, type RedisServer } from '@/test/redis-server';
+import { freePort, startRedis, type RedisServer } from '@/test/redis-server';
+import { RedisConnection } from '@/lib/redis/connection';
 
 describe.each(await dbKinds())('compatibility reports API on %s', (kind) => {
   let api: TestApi;
@@ -96,6 +97,34 @@ describe.each(await dbKinds())('compatibility reports API on %s', (kind) => {
     await api.call('POST', `/api/v1/compatibility-reports/${id}/rerun`, { token: operator });
     const again = await waitDone(id);
     expect(again.findings.find((x: { check: string }) => x.check === 'target-not-empty')).toMatchObject({ severity: 'pass', acknowledged: null });
+  });
+
+  it('with an interlay: workload analysis from its metrics, listener check, smoke test through it', async () => {
+    const port = await freePort();
+    const il = await api.call('POST', '/api/v1/interlays', { token: operator, body: { id: `il-compat-${kind}`, endpoint: 'src', port, start: true } });
+    expect(il.status, JSON.stringify(il.body)).toBe(201);
+    const client = new RedisConnection({ host: '127.0.0.1', port });
+    try {
+      await client.pipeline([['SET', 'wl:1', 'a'], ['GET', 'wl:1'], ['MULTI'], ['INCR', 'wl:n'], ['EXEC'], ['EVAL', 'return 1', '0'], ['SELECT', '0']]);
+      await client.call('DEL', 'wl:1', 'wl:n');
+    } finally {
+      await client.close();
+    }
+    const bad = await api.call('POST', '/api/v1/compatibility-reports', { token: operator, body: { source: 'src', target: 'tgt', interlay: 'no-such-interlay' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['interlay']);
+    const r = await api.call('POST', '/api/v1/compatibility-reports', { token: operator, body: { source: 'src', target: 'tgt', interlay: `il-compat-${kind}`, test_run: { sample_keys: 5 } } });
+    expect(r.status).toBe(201);
+    const rep = await waitDone(r.body.id);
+    expect(rep.status).toBe('completed');
+    expect(rep.findings.find((f: { check: string }) => f.check === 'interlay-listeners')).toMatchObject({ severity: 'pass' });
+    const wl = rep.analysis.workload;
+    expect(wl, JSON.stringify(wl)).toMatchObject({ interlay: `il-compat-${kind}`, available: true });
+    const care = Object.fromEntries(wl.needs_care.map((g: { group: string; total: number }) => [g.group, g.total]));
+    expect(care).toMatchObject({ transactions: 2, scripts: 1, SELECT: 1 });
+    expect(rep.test_run.smoke.find((x: { where: string }) => x.where.startsWith('interlay'))).toMatchObject({ ok: true });
+    await api.call('POST', `/api/v1/interlays/il-compat-${kind}/stop`, { token: operator, body: { drain_timeout_ms: 0 } });
+    await api.call('DELETE', `/api/v1/interlays/il-compat-${kind}`, { token: operator });
   });
 
   it('exports the report as a JSON download', async () => {

@@ -2,6 +2,7 @@
  * The interlay API end to end: real route handlers, a real context on both database kinds,
  * a spawned redis-server behind a real interlay, ioredis as the client.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -11,7 +12,7 @@ import { registerContext } from '@/server/api/context';
 import { createContext, type ServerContext } from '@/server/context';
 import { dbKinds } from '@/test/db';
 import { ADMIN_TOKEN, startTestApi, type TestApi } from '@/test/api';
-import { freePort, startRedis, type RedisServer } from '@/test/redis-server';
+import { freePort, startRedis, tlsMaterial, type RedisServer } from '@/test/redis-server';
 import { GET as prometheusGet } from '@/app/metrics/route';
 
 const MASK = '********';
@@ -154,6 +155,11 @@ describe.each(await dbKinds())('interlays API on %s', (kind) => {
 
   it('proxies real traffic, counts it in metrics, history and /metrics, and guards running changes', async () => {
     const port = await freePort();
+    const ticks: { room: string; event: string; payload: { id: string; at: number; ops?: { total: number } } }[] = [];
+    const changed: { kind: string; id?: string }[] = [];
+    const notifier = api.ctx.notifier;
+    notifier.toRoom = ((room: string, event: string, payload: never) => void ticks.push({ room, event, payload })) as never;
+    notifier.changed = (e) => void changed.push(e);
     const created = await create({ id: 'live', endpoint: 'redis-source', port, start: true, settings: { auth: { users: [{ username: 'app', password: 'app-pw' }] } } });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ desired_state: 'started', status: 'listening', error: null });
@@ -180,6 +186,11 @@ describe.each(await dbKinds())('interlays API on %s', (kind) => {
     expect(hist).toMatchObject({ id: 'live', interval_ms: 1000 });
     expect(hist.points[0]).toHaveProperty('ops_per_sec');
 
+    // Live ticks go to the interlay's room about once a second; changes go out as `changed`.
+    const tick = await until(() => ticks.find((t) => (t.payload.ops?.total ?? 0) >= 2), 'a metrics tick with the traffic');
+    expect(tick).toMatchObject({ room: 'interlay:live', event: 'interlay:metrics', payload: { id: 'live', at: expect.any(Number) } });
+    expect(changed).toContainEqual({ kind: 'interlay', id: 'live' });
+
     expect((await scrape()).status).toBe(401);
     const prom = await scrape(await api.tokenFor('viewer'));
     expect(prom.status).toBe(200);
@@ -197,6 +208,15 @@ describe.each(await dbKinds())('interlays API on %s', (kind) => {
     expect(live.status).toBe(200);
     expect(live.body.settings.max_concurrent_connections).toBe(100);
     expect(live.body.status).toBe('listening');
+    // Applied to the running listener: with one client connected, a limit of 1 refuses the next.
+    expect((await api.call('PATCH', '/api/v1/interlays/live', { token: ADMIN_TOKEN, body: { settings: { max_concurrent_connections: 1 } } })).status).toBe(200);
+    const second = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    second.on('error', () => {});
+    clients.push(second);
+    // The interlay answers "-ERR max number of clients reached" and closes, maybe before the PING is sent.
+    await expect(second.connect().then(() => second.ping())).rejects.toThrow(/max number of clients|Connection is closed/);
+    await until(async () => (await api.call('GET', '/api/v1/interlays/live/metrics', { token: ADMIN_TOKEN })).body.connections.refused >= 1, 'the refusal to be counted');
+    expect(await c.get('il:key')).toBe('value');
 
     expect((await api.call('DELETE', '/api/v1/interlays/live', { token: ADMIN_TOKEN })).status).toBe(409);
 
@@ -208,6 +228,31 @@ describe.each(await dbKinds())('interlays API on %s', (kind) => {
     await expect(refused.connect()).rejects.toThrow();
     expect((await api.call('GET', '/api/v1/interlays/live/metrics', { token: ADMIN_TOKEN })).status).toBe(409);
     expect((await api.call('DELETE', '/api/v1/interlays/live', { token: ADMIN_TOKEN })).status).toBe(204);
+  });
+
+  it('serves TLS clients with the configured certificate', async () => {
+    const tlsFiles = tlsMaterial();
+    const port = await freePort();
+    const r = await create({
+      id: 'tls',
+      endpoint: 'redis-source',
+      port,
+      start: true,
+      settings: { tls: { cert: fs.readFileSync(tlsFiles.certFile, 'utf8'), key: fs.readFileSync(tlsFiles.keyFile, 'utf8') } },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ status: 'listening', connection_string: `rediss://127.0.0.1:${port}/`, settings: { tls: { key: MASK, has_key: true } } });
+    const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, tls: { ca: tlsFiles.ca } });
+    c.on('error', () => {});
+    clients.push(c);
+    await c.connect();
+    expect(await c.ping()).toBe('PONG');
+    const row = await api.ctx.prisma.interlay.findUniqueOrThrow({ where: { id: 'tls' } });
+    expect((row.settings as { tls: { key: string } }).tls.key).toMatch(/^enc:v1:/);
+    const change = await api.call('PATCH', '/api/v1/interlays/tls', { token: ADMIN_TOKEN, body: { settings: { tls: null } } });
+    expect(change.status).toBe(409);
+    expect(change.body.error.issues).toEqual([{ path: 'settings.tls', message: expect.any(String) }]);
+    await api.call('POST', '/api/v1/interlays/tls/stop', { token: ADMIN_TOKEN, body: { drain_timeout_ms: 0 } });
   });
 
   it('reports a busy port as status failed with a readable error, and recovers once free', async () => {
@@ -290,8 +335,9 @@ describe.each(await dbKinds())('interlays API on %s', (kind) => {
           c.disconnect();
         }
       }, 'the interlay to write to the new backend');
-      const audit = await api.ctx.prisma.auditLog.findMany({ where: { objectType: 'interlay', action: 'interlay.restart' } });
-      expect(audit).toHaveLength(1);
+      // The audit row is written right after the new listener is up.
+      await until(async () => (await api.ctx.prisma.auditLog.count({ where: { objectType: 'interlay', action: 'interlay.restart', objectId: 'follow' } })) === 1, 'the restart to be audited');
+      expect((await api.call('GET', '/api/v1/interlays/follow', { token: ADMIN_TOKEN })).body).toMatchObject({ status: 'listening', error: null });
       await api.call('POST', '/api/v1/interlays/follow/stop', { token: ADMIN_TOKEN });
     } finally {
       await other.stop();

@@ -1,0 +1,7 @@
+import { CopyJobsPage } from '@/components/copy-jobs/CopyJobsPage';
+
+export const metadata = { title: 'Copy jobs' };
+
+export default function Page() {
+  return <CopyJobsPage />;
+}

@@ -1,0 +1,115 @@
+/**
+ * The copy jobs list: status, progress with ETA and rate per job, and "New copy job".
+ * Running jobs' rates come from the live progress the server keeps for them.
+ */
+'use client';
+
+import Link from 'next/link';
+import { useDisclosure } from '@mantine/hooks';
+import { Anchor, Button, Card, Center, Loader, Table, Text } from '@mantine/core';
+import { IconPlus } from '@tabler/icons-react';
+import { PageHeader } from '@/components/ui/PageHeader';
+import { ErrorAlert } from '@/components/ui/ErrorAlert';
+import { ProgressWithEta } from '@/components/ui/ProgressWithEta';
+import { StatusBadge } from '@/components/ui/StatusBadge';
+import { useCan } from '@/lib/client/auth';
+import { formatNumber, formatRelative } from '@/lib/client/format';
+import { NewCopyJobModal } from './NewCopyJobModal';
+import { useCopyJobs } from './hooks';
+import type { CopyJobView } from './types';
+
+export function JobProgress({ job }: { job: CopyJobView }) {
+  const p = job.progress;
+  const total = p?.estimated_total || (job.status === 'completed' ? job.counts.scanned : null);
+  return (
+    <ProgressWithEta
+      done={job.counts.scanned}
+      total={total}
+      rate={job.status === 'running' ? p?.keys_per_sec : null}
+      active={job.status === 'running'}
+      color={job.status === 'failed' ? 'red' : job.status === 'paused' ? 'yellow' : job.status === 'completed' ? 'green' : undefined}
+    />
+  );
+}
+
+export function CopyJobsPage() {
+  const jobs = useCopyJobs();
+  const canOperate = useCan('operate');
+  const [opened, { open, close }] = useDisclosure(false);
+
+  return (
+    <>
+      <PageHeader
+        title="Copy jobs"
+        description="Bulk copies from one endpoint to one or more, resumable across restarts, with error keys you can export, retry or resolve, and verification."
+        actions={
+          canOperate && (
+            <Button leftSection={<IconPlus size={16} />} onClick={open} data-testid="new-copy-job">
+              New copy job
+            </Button>
+          )
+        }
+      />
+      <ErrorAlert error={jobs.error} />
+      {jobs.isLoading ? (
+        <Center p="xl">
+          <Loader />
+        </Center>
+      ) : (jobs.data ?? []).length === 0 ? (
+        <Card withBorder p="xl">
+          <Text c="dimmed" ta="center">
+            No copy jobs yet.{canOperate ? ' Start one with "New copy job".' : ''}
+          </Text>
+        </Card>
+      ) : (
+        <Table striped highlightOnHover verticalSpacing="sm" data-testid="copy-jobs-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Job</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>From → to</Table.Th>
+              <Table.Th w="32%">Progress</Table.Th>
+              <Table.Th>Copied</Table.Th>
+              <Table.Th>Errors</Table.Th>
+              <Table.Th>Created</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {(jobs.data ?? []).map((j) => (
+              <Table.Tr key={j.id} data-testid={`copy-job-row-${j.id}`}>
+                <Table.Td>
+                  <Anchor component={Link} href={`/copy-jobs/${j.id}`} ff="monospace" size="sm">
+                    {j.id.slice(0, 8)}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>
+                  <StatusBadge status={j.status} data-testid="copy-job-status" />
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">
+                    {j.source} → {j.targets.join(', ')}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <JobProgress job={j} />
+                </Table.Td>
+                <Table.Td>{formatNumber(j.counts.copied)}</Table.Td>
+                <Table.Td>
+                  <Text size="sm" c={j.error_key_counts.unresolved ? 'red' : undefined}>
+                    {formatNumber(j.error_key_counts.unresolved)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" title={j.created_at}>
+                    {formatRelative(j.created_at)} by {j.created_by}
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      <NewCopyJobModal opened={opened} onClose={close} />
+    </>
+  );
+}

@@ -1,0 +1,52 @@
+/** Wire types of the copy jobs API (type-only imports: no server code reaches the browser). */
+import type { CopyProgress } from '@/lib/copy/types';
+import type { CopyJobView, ErrorKeyItem, MismatchItem, VerificationView } from '@/lib/copy-jobs/service';
+import type { KeyJson } from '@/lib/copy-jobs/keys';
+
+export type { CopyJobView, ErrorKeyItem, MismatchItem, VerificationView, CopyProgress, KeyJson };
+
+export interface ErrorKeyPage {
+  items: ErrorKeyItem[];
+  counts_by_class: Record<string, number>;
+  next_cursor: string | null;
+}
+
+export type VerificationDetail = VerificationView & { mismatches: MismatchItem[]; next_cursor: string | null };
+
+export interface CreateCopyJobBody {
+  source: string;
+  targets: string[];
+  match?: string[];
+  types?: string[];
+  databases?: Record<string, number>;
+  conflict_policy: 'Replace' | 'None' | 'Merge';
+  preserve_ttl: boolean;
+  rate_limit?: { keys_per_sec?: number; mb_per_sec?: number };
+  batch_size?: number;
+  concurrency?: number;
+}
+
+/** A key as text: UTF-8 as is, binary as `base64:<...>`. */
+export function keyText(k: KeyJson): string {
+  return typeof k === 'string' ? k : `base64:${k.$base64}`;
+}
+
+export const ERROR_CLASSES = [
+  'conflict',
+  'target_rejected_payload',
+  'target_oom',
+  'timeout',
+  'permission',
+  'module_type_missing',
+  'merge_undefined',
+  'connection',
+  'other',
+] as const;
+
+export const KNOWN_TYPES = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'ReJSON-RL', 'MBbloom--', 'TSDB-TYPE'];
+
+export const POLICY_HELP: Record<'Replace' | 'None' | 'Merge', string> = {
+  Replace: 'Overwrite keys that already exist on the target (RESTORE … REPLACE). The target ends up equal to the source.',
+  None: 'Never touch a key that already exists on the target; it is recorded as a "conflict" error key for you to decide.',
+  Merge: 'Combine with existing keys where the type allows it (hash fields, set members, zset members, list append); other cases are recorded as "merge_undefined".',
+};
