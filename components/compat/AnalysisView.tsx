@@ -2,7 +2,7 @@
 'use client';
 
 import { BarChart, DonutChart } from '@mantine/charts';
-import { Alert, Badge, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Card, ColorSwatch, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { formatDuration, formatNumber } from '@/lib/client/format';
 import type { Analysis } from '@/lib/compat/analysis';
 
@@ -41,7 +41,19 @@ export function AnalysisView({ analysis }: { analysis: Analysis | Record<string,
           <SimpleGrid cols={{ base: 1, md: 2 }}>
             <ChartCard title="Type distribution (sample)">
               {ks.types.length ? (
-                <DonutChart h={220} withLabelsLine withLabels withTooltip data={ks.types.map((t, i) => ({ name: t.type, value: t.count, color: COLORS[i % COLORS.length]! }))} />
+                <Group align="center" wrap="nowrap">
+                  <DonutChart h={220} withLabelsLine withLabels withTooltip data={ks.types.map((t, i) => ({ name: t.type, value: t.count, color: COLORS[i % COLORS.length]! }))} />
+                  <Stack gap={4} data-testid="compat-type-legend">
+                    {ks.types.map((t, i) => (
+                      <Group key={t.type} gap={6} wrap="nowrap">
+                        <ColorSwatch size={10} color={`var(--mantine-color-${COLORS[i % COLORS.length]!.replace('.', '-')})`} />
+                        <Text size="sm">
+                          {t.type}: {formatNumber(t.count)} ({t.share_pct}%)
+                        </Text>
+                      </Group>
+                    ))}
+                  </Stack>
+                </Group>
               ) : (
                 <Text c="dimmed">No keys.</Text>
               )}

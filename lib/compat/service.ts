@@ -22,7 +22,7 @@ import { CHECKS } from './checks';
 import { closeResources, gatherResources } from './resources';
 import type { CreateReportInput } from './schema';
 import { engineCopier } from './engine-copier';
-import { runTestRun, type SampleCopier, type TestRunResult } from './test-run';
+import { runTestRun, testRunFinding, type SampleCopier, type TestRunResult } from './test-run';
 import { SEVERITIES, type CheckResult, type InterlayFacts, type Resources, type RunOptions, type Severity } from './types';
 
 export type ReportStatus = 'running' | 'completed' | 'failed';
@@ -248,6 +248,7 @@ export class CompatService {
         // The real copy engine by default; tests may pass another copier.
         const copier = this.o.copier ?? engineCopier(log, Math.round(opts.big_key_threshold_mb * 1024 * 1024));
         testRun = await runTestRun(resources, { sampleKeys: opts.test_run.sample_keys, match: opts.test_run.match }, copier);
+        results.push({ id: 'test-run', result: testRunFinding(testRun) });
       }
       const analysis: Analysis = { keyspace: analyzeKeyspace(resources, testRun?.throughput ?? null), workload: analyzeWorkload(resources) };
       await this.persist(id, runNumber, results, analysis, testRun);

@@ -16,7 +16,7 @@ import type { RedisConnection } from '../redis/connection';
 import { RespError, type RespValue } from '../resp/types';
 import { displayKey, round } from './facts';
 import { connFor, connectionOptions, openProven, reservedKey } from './resources';
-import type { EndpointFacts, Resources } from './types';
+import type { CheckResult, EndpointFacts, Resources } from './types';
 
 export interface TestRunRequest {
   sampleKeys: number;
@@ -330,4 +330,40 @@ export async function runTestRun(r: Resources, req: TestRunRequest, copier: Samp
   }
   result.smoke = await smokeTests(r);
   return result;
+}
+
+/**
+ * The test run as a finding, so its outcome counts toward approval: data that does not
+ * verify blocks; copy errors or a failed smoke test need an approver's acknowledgement.
+ */
+export function testRunFinding(t: TestRunResult): CheckResult {
+  const evidence = {
+    copier: t.copier,
+    selected: t.selected,
+    skipped_existing: t.skipped_existing,
+    copied: t.copied,
+    verified: t.verified,
+    mismatched: t.mismatched,
+    errors: t.errors.length,
+    first_errors: t.errors.slice(0, 5),
+    first_mismatches: t.mismatches.slice(0, 5),
+    failed_smoke_tests: t.smoke.filter((s) => !s.ok),
+    throughput: t.throughput,
+    ...(t.error ? { error: t.error } : {}),
+  };
+  if (t.mismatched > 0) {
+    return { severity: 'blocking', title: `${t.mismatched} test-copied key(s) differ between source and target`, evidence, remediation: 'See the test run mismatches; fix the cause (encoding, module versions, concurrent writes) and re-run.' };
+  }
+  const failedSmoke = t.smoke.filter((s) => !s.ok);
+  if (t.error || t.errors.length > 0 || failedSmoke.length > 0 || (t.selected > 0 && t.copied === 0 && t.skipped_existing < t.selected)) {
+    return {
+      severity: 'warning',
+      title: t.error
+        ? `The test run could not complete: ${t.error}`
+        : `Test run: ${t.errors.length} copy error(s)${failedSmoke.length ? `, ${failedSmoke.length} failed smoke test(s)` : ''}`,
+      evidence,
+      remediation: 'Read the errors (e.g. OOM on the target, NOPERM, a payload the target refuses); fix and re-run, or acknowledge if they are understood.',
+    };
+  }
+  return { severity: 'pass', title: `Test run copied and verified ${t.verified} key(s)${t.throughput ? ` at ${t.throughput.keys_per_sec} keys/s` : ''}`, evidence, remediation: '' };
 }

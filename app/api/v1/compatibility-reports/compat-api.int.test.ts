@@ -44,7 +44,9 @@ describe.each(await dbKinds())('compatibility reports API on %s', (kind) => {
     id = r.body.id;
     const rep = await waitDone(id);
     expect(rep).toMatchObject({ id, source: 'src', target: 'tgt', mirror_targets: [], interlay: null, status: 'completed' });
-    expect(rep.findings).toHaveLength(15);
+    // 15 checks + the test run's own finding.
+    expect(rep.findings).toHaveLength(16);
+    expect(rep.findings.find((f: { check: string }) => f.check === 'test-run')).toMatchObject({ severity: 'pass', evidence: { copied: 2, verified: 2 } });
     const by = Object.fromEntries(rep.findings.map((f: { check: string }) => [f.check, f]));
     expect(by['target-not-empty']).toMatchObject({ severity: 'warning', evidence: { total_keys: 1, conflict_policy: 'None' }, acknowledged: null });
     expect(by['eviction-policy'].severity).toBe('warning');

@@ -1,0 +1,22 @@
+import { expect, test } from './fixtures';
+import { startRedis } from '../test/redis-server';
+import { ADMIN_TOKEN } from './env';
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+test('shot', async ({ page, request }) => {
+  const [src, tgt] = await Promise.all([startRedis(), startRedis({ config: { maxmemory: '2mb', 'maxmemory-policy': 'noeviction' } })]);
+  const big = 'x'.repeat(40000);
+  for (let i = 0; i < 100; i++) src.cli('SET', `big:${i}`, big);
+  const S = Date.now().toString(36);
+  for (const [name, s] of [[`s-${S}`, src], [`t-${S}`, tgt]] as const) await request.post('/api/v1/endpoints', { headers: auth, data: { endpoint: name, config: { read_conn: { host: s.host, port: s.port }, write_conn: { host: s.host, port: s.port } } } });
+  const r = await request.post('/api/v1/copy-jobs', { headers: auth, data: { source: `s-${S}`, targets: [`t-${S}`], batch_size: 10 } });
+  const job = await r.json();
+  await page.goto(`/copy-jobs/${job.id}`);
+  await expect(page.getByTestId('job-status')).toHaveText('completed', { timeout: 30000 });
+  await page.getByTestId('run-verification').click();
+  await expect(page.getByTestId('verification-status')).toHaveText('completed', { timeout: 30000 });
+  await page.setViewportSize({ width: 1440, height: 2200 });
+  await page.screenshot({ path: '/tmp/detail.png', fullPage: true });
+  await page.goto('/copy-jobs');
+  await page.screenshot({ path: '/tmp/list.png' });
+  await src.stop(); await tgt.stop();
+});
