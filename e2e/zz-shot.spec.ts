@@ -14,8 +14,9 @@ test('shot', async ({ page, request }) => {
   await expect(page.getByTestId('job-status')).toHaveText('completed', { timeout: 30000 });
   await page.getByTestId('run-verification').click();
   await expect(page.getByTestId('verification-status')).toHaveText('completed', { timeout: 30000 });
-  await page.setViewportSize({ width: 1440, height: 2200 });
-  await page.screenshot({ path: '/tmp/detail.png', fullPage: true });
+  await page.screenshot({ path: '/tmp/detail-top.png' });
+  await page.getByTestId('error-keys-panel').screenshot({ path: '/tmp/detail-errors.png' });
+  await page.getByTestId('verification-panel').screenshot({ path: '/tmp/detail-verify.png' });
   await page.goto('/copy-jobs');
   await page.screenshot({ path: '/tmp/list.png' });
   await src.stop(); await tgt.stop();

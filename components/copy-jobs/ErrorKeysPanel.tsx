@@ -6,7 +6,7 @@
 'use client';
 
 import { useState } from 'react';
-import { Anchor, Badge, Button, Card, Checkbox, Group, Modal, SegmentedControl, Stack, Table, Text, Textarea, TextInput, Title, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Checkbox, Group, Modal, ScrollArea, SegmentedControl, Stack, Table, Text, Textarea, TextInput, Title, Tooltip } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { IconDownload, IconRefresh } from '@tabler/icons-react';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
@@ -134,8 +134,8 @@ export function ErrorKeysPanel({ job }: { job: CopyJobView }) {
             {page.isLoading ? 'Loading…' : 'No error keys here.'}
           </Text>
         ) : (
-          <Table.ScrollContainer minWidth={800}>
-            <Table striped fz="sm" data-testid="error-keys-table">
+          <ScrollArea.Autosize mah={520} type="auto">
+            <Table striped stickyHeader fz="sm" miw={900} data-testid="error-keys-table">
               <Table.Thead>
                 <Table.Tr>
                   {canOperate && <Table.Th w={32} />}
@@ -167,13 +167,13 @@ export function ErrorKeysPanel({ job }: { job: CopyJobView }) {
                         />
                       </Table.Td>
                     )}
-                    <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>
+                    <Table.Td ff="monospace" miw={180} style={{ wordBreak: 'break-word' }}>
                       {keyText(k.key)}
                     </Table.Td>
                     <Table.Td>{k.db}</Table.Td>
-                    <Table.Td>{k.target_endpoint ?? k.target}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{k.target_endpoint ?? k.target}</Table.Td>
                     <Table.Td>
-                      <Badge size="sm" color="red" variant="light">
+                      <Badge size="sm" color="red" variant="light" style={{ whiteSpace: 'nowrap' }}>
                         {k.error_class}
                       </Badge>
                     </Table.Td>
@@ -185,13 +185,13 @@ export function ErrorKeysPanel({ job }: { job: CopyJobView }) {
                       </Tooltip>
                     </Table.Td>
                     <Table.Td>{k.attempts}</Table.Td>
-                    <Table.Td>{formatDateTime(k.last_seen)}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(k.last_seen)}</Table.Td>
                     <Table.Td>{k.resolved ? k.resolution_note ?? 'yes' : '—'}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </ScrollArea.Autosize>
         )}
         <Group justify="flex-end" gap="xs">
           <Button size="xs" variant="default" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>

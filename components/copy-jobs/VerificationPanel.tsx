@@ -5,7 +5,7 @@
 'use client';
 
 import { useState } from 'react';
-import { Anchor, Badge, Button, Card, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, NumberInput, ScrollArea, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { IconDownload } from '@tabler/icons-react';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
 import { StatusBadge } from '@/components/ui/StatusBadge';
@@ -141,7 +141,8 @@ export function VerificationPanel({ job }: { job: CopyJobView }) {
                       </Button>
                     )}
                   </Group>
-                  <Table striped fz="sm" data-testid="mismatch-table">
+                  <ScrollArea.Autosize mah={420} type="auto">
+                  <Table striped stickyHeader fz="sm" data-testid="mismatch-table">
                     <Table.Thead>
                       <Table.Tr>
                         <Table.Th>Key</Table.Th>
@@ -155,11 +156,11 @@ export function VerificationPanel({ job }: { job: CopyJobView }) {
                     <Table.Tbody>
                       {d.mismatches.map((m) => (
                         <Table.Tr key={m.id}>
-                          <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>
+                          <Table.Td ff="monospace" miw={180} style={{ wordBreak: 'break-word' }}>
                             {keyText(m.key)}
                           </Table.Td>
                           <Table.Td>{m.db}</Table.Td>
-                          <Table.Td>{job.targets[m.target] ?? m.target}</Table.Td>
+                          <Table.Td style={{ whiteSpace: 'nowrap' }}>{job.targets[m.target] ?? m.target}</Table.Td>
                           <Table.Td>{m.kind.replace(/_/g, ' ')}</Table.Td>
                           <Table.Td>{m.detail}</Table.Td>
                           <Table.Td>{m.repaired ? 'yes' : '—'}</Table.Td>
@@ -167,6 +168,12 @@ export function VerificationPanel({ job }: { job: CopyJobView }) {
                       ))}
                     </Table.Tbody>
                   </Table>
+                  </ScrollArea.Autosize>
+                  {d.next_cursor && (
+                    <Text size="xs" c="dimmed">
+                      Showing the first {d.mismatches.length} keys; export for the full list.
+                    </Text>
+                  )}
                 </>
               )}
             </Stack>
