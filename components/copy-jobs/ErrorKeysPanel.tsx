@@ -173,9 +173,9 @@ export function ErrorKeysPanel({ job }: { job: CopyJobView }) {
                     <Table.Td>{k.db}</Table.Td>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>{k.target_endpoint ?? k.target}</Table.Td>
                     <Table.Td>
-                      <Badge size="sm" color="red" variant="light" style={{ whiteSpace: 'nowrap' }}>
-                        {k.error_class}
-                      </Badge>
+                      <Text size="sm" c="red" fw={500} style={{ whiteSpace: 'nowrap' }}>
+                        {k.error_class.replace(/_/g, ' ')}
+                      </Text>
                     </Table.Td>
                     <Table.Td>
                       <Tooltip label={k.message} multiline w={400}>

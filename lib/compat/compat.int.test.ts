@@ -13,7 +13,7 @@ import { CHECKS } from './checks';
 import { startFakeRedis, type FakeRedis } from './fake-redis';
 import { closeResources, gatherResources } from './resources';
 import { engineCopier } from './engine-copier';
-import { builtinCopier, runTestRun, type SampleCopier } from './test-run';
+import { runTestRun, type SampleCopier } from './test-run';
 import type { CheckResult, Resources, RunOptions } from './types';
 
 const log = createLogger({ level: 'silent' });
@@ -266,7 +266,7 @@ describe('compat checks against the fake RESP server', () => {
   });
 });
 
-describe.each([['copy engine', engineCopier(log)], ['builtin', builtinCopier]] as [string, SampleCopier][])('test run (%s)', (_name, copier) => {
+describe.each([['copy engine', engineCopier(log)]] as [string, SampleCopier][])('test run (%s)', (_name, copier) => {
   let s: RedisServer;
   let t: RedisServer;
   beforeAll(async () => {

@@ -5,6 +5,7 @@
  * PTTL, MEMORY USAGE pipelined; DUMP of a few keys for the RDB version and throughput).
  * Everything is read once here so the checks stay pure and cheap.
  */
+import { connectionOptions as endpointConnectionOptions } from '../endpoints/connections';
 import { randomUUID } from 'node:crypto';
 import { parseInfo, parseKeyspace } from '../endpoints/check';
 import type { ConnRole, ResolvedConn } from '../endpoints/schema';
@@ -38,30 +39,20 @@ export interface ResourceRequest {
   pings?: number;
 }
 
-export function connectionOptions(c: ResolvedConn, name: string): RedisConnectionOptions {
-  return {
-    host: c.host,
-    port: c.port,
-    tls: c.tls ? { ca: c.tlsOptions?.ca, servername: c.tlsOptions?.server_name, rejectUnauthorized: !(c.tlsOptions?.skip_verify ?? false) } : false,
-    username: c.username,
-    password: c.password,
-    db: c.db,
-    protocol: 2,
-    connectTimeoutMs: c.connectTimeoutMs,
-    commandTimeoutMs: c.commandTimeoutMs,
-    // No clientName here: a restricted user may be refused CLIENT SETNAME, which would fail
-    // the handshake; openProven names the connection afterwards, best effort.
-    clientName: undefined,
-    ...{ name },
-  } as RedisConnectionOptions;
+/**
+ * The endpoint's connection options for a probe: RESP2, and no client name in the
+ * handshake (a restricted user may be refused CLIENT SETNAME, which would fail it;
+ * openProven names the connection afterwards, best effort).
+ */
+export function probeOptions(c: ResolvedConn): RedisConnectionOptions {
+  return { ...endpointConnectionOptions(c), protocol: 2 };
 }
 
 /** Opens and proves a connection with a PING (a TLS-only server lets a plain TCP connect succeed, then drops it). */
-export async function openProven(opts: RedisConnectionOptions): Promise<RedisConnection> {
+export async function openProven(opts: RedisConnectionOptions, name?: string): Promise<RedisConnection> {
   const conn = new RedisConnection(opts);
   try {
     await conn.connect();
-    const name = (opts as { name?: string }).name;
     if (name) await conn.call('CLIENT', 'SETNAME', name).catch(() => undefined);
     const pong = await conn.call('PING');
     // NOPERM still proves the transport and credentials work (a user without @connection).
@@ -86,7 +77,7 @@ async function diagnose(c: ResolvedConn, err: { code: string }): Promise<string 
   if (!['ECONNRESET', 'ETIMEDOUT', 'TLS', 'PROTOCOL', 'REPLY'].includes(err.code)) return undefined;
   const flipped: ResolvedConn = { ...c, tls: !c.tls, tlsOptions: { ...(c.tlsOptions ?? {}), skip_verify: true }, connectTimeoutMs: Math.min(c.connectTimeoutMs, 3000) };
   try {
-    const conn = await openProven(connectionOptions(flipped, 'ri-compat-diagnose'));
+    const conn = await openProven(probeOptions(flipped), 'ri-compat-diagnose');
     await conn.close();
     return c.tls ? 'server-speaks-plaintext' : 'server-speaks-tls';
   } catch (e) {
@@ -99,7 +90,7 @@ async function diagnose(c: ResolvedConn, err: { code: string }): Promise<string 
 
 async function openRole(c: ResolvedConn, label: string): Promise<RoleConn> {
   try {
-    const conn = await openProven(connectionOptions(c, `ri-compat-${label}-${c.role}`));
+    const conn = await openProven(probeOptions(c), `ri-compat-${label}-${c.role}`);
     return { role: c.role, settings: c, conn };
   } catch (e) {
     const error = errorOf(e);

@@ -5,17 +5,16 @@
  * RESTOREs without REPLACE, so a key that appears meanwhile fails with BUSYKEY instead of
  * being overwritten (and is then not ours to delete).
  *
- * The copy and verify go through a `SampleCopier`; the console wires the copy engine's
- * (lib/copy) when it offers one, and `builtinCopier` (pipelined DUMP/PTTL → RESTORE, and
- * payload comparison with a typed read-back when the payloads differ) otherwise.
+ * The copy and verify go through a `SampleCopier`: the copy engine's (lib/copy,
+ * engine-copier.ts), so the test run measures the same code the real copy will run.
  * A smoke test writes, reads and deletes a `__ri:smoke:<uuid>` key on every endpoint
  * and through the interlay.
  */
 import type { ResolvedConn } from '../endpoints/schema';
 import type { RedisConnection } from '../redis/connection';
-import { RespError, type RespValue } from '../resp/types';
+import { RespError } from '../resp/types';
 import { displayKey, round } from './facts';
-import { connFor, connectionOptions, openProven, reservedKey } from './resources';
+import { connFor, openProven, reservedKey } from './resources';
 import type { CheckResult, EndpointFacts, Resources } from './types';
 
 export interface TestRunRequest {
@@ -84,100 +83,6 @@ async function withDb<T>(conn: RedisConnection, home: number, db: number, fn: ()
   }
 }
 
-/** Keys per database on a fresh connection (the caller's connection stays on its db). */
-async function open(c: ResolvedConn, label: string): Promise<RedisConnection> {
-  return openProven({ ...connectionOptions(c, `ri-compat-${label}`), commandTimeoutMs: Math.max(c.commandTimeoutMs, 30_000) });
-}
-
-export const builtinCopier: SampleCopier = {
-  name: 'builtin DUMP/RESTORE',
-  async copy(source, target, keys) {
-    const src = await open(source, 'test-src');
-    const tgt = await open(target, 'test-tgt');
-    const out: SampleCopyResult = { created: [], errors: [], bytes: 0, ms: 0 };
-    const started = performance.now();
-    try {
-      for (const db of [...new Set(keys.map((k) => k.db))]) {
-        const mine = keys.filter((k) => k.db === db);
-        const dumped = await withDb(src, source.db, db, () => src.pipeline(mine.flatMap((k) => [['DUMP', k.key], ['PTTL', k.key]])));
-        const restores: { ref: SampleKeyRef; argv: (string | Buffer | number)[] }[] = [];
-        mine.forEach((ref, i) => {
-          const payload = dumped[i * 2];
-          const pttl = dumped[i * 2 + 1];
-          if (!Buffer.isBuffer(payload)) {
-            out.errors.push({ db, key: ref.key, message: payload instanceof RespError ? payload.message : 'key vanished before DUMP' });
-            return;
-          }
-          out.bytes += payload.length;
-          // No REPLACE: a key that appeared on the target since the existence check is not overwritten.
-          restores.push({ ref, argv: ['RESTORE', ref.key, typeof pttl === 'number' && pttl > 0 ? pttl : 0, payload] });
-        });
-        const replies = await withDb(tgt, target.db, db, () => tgt.pipeline(restores.map((r) => r.argv)));
-        replies.forEach((r, i) => {
-          if (r instanceof RespError) out.errors.push({ db, key: restores[i]!.ref.key, message: r.message });
-          else out.created.push(restores[i]!.ref);
-        });
-      }
-    } finally {
-      out.ms = performance.now() - started;
-      await Promise.all([src.close(), tgt.close()]);
-    }
-    return out;
-  },
-  async verify(source, target, keys) {
-    const src = await open(source, 'verify-src');
-    const tgt = await open(target, 'verify-tgt');
-    const res: SampleVerifyResult = { checked: 0, mismatches: [] };
-    try {
-      for (const db of [...new Set(keys.map((k) => k.db))]) {
-        const mine = keys.filter((k) => k.db === db);
-        const a = await withDb(src, source.db, db, () => src.pipeline(mine.map((k) => ['DUMP', k.key])));
-        const b = await withDb(tgt, target.db, db, () => tgt.pipeline(mine.map((k) => ['DUMP', k.key])));
-        for (let i = 0; i < mine.length; i++) {
-          res.checked++;
-          const x = a[i];
-          const y = b[i];
-          if (!Buffer.isBuffer(y)) {
-            res.mismatches.push({ db, key: mine[i]!.key, kind: 'missing', detail: 'not on the target after the copy' });
-            continue;
-          }
-          if (Buffer.isBuffer(x) && x.equals(y)) continue;
-          // Payloads can differ only in encoding (different server versions): compare the values.
-          const [va, vb] = await Promise.all([withDb(src, source.db, db, () => readValue(src, mine[i]!.key)), withDb(tgt, target.db, db, () => readValue(tgt, mine[i]!.key))]);
-          if (va !== vb) res.mismatches.push({ db, key: mine[i]!.key, kind: 'value_mismatch', detail: 'values differ between source and target' });
-        }
-      }
-    } finally {
-      await Promise.all([src.close(), tgt.close()]);
-    }
-    return res;
-  },
-};
-
-/** A canonical text form of a key's value, for comparing across server versions. */
-async function readValue(conn: RedisConnection, key: Buffer): Promise<string> {
-  const t = await conn.call('TYPE', key);
-  const type = t instanceof RespError ? 'error' : String(t);
-  const read: Record<string, (string | Buffer)[]> = {
-    string: ['GET', key],
-    list: ['LRANGE', key, '0', '-1'],
-    set: ['SMEMBERS', key],
-    zset: ['ZRANGE', key, '0', '-1', 'WITHSCORES'],
-    hash: ['HGETALL', key],
-    stream: ['XRANGE', key, '-', '+'],
-  };
-  if (!read[type]) return `${type}:?`;
-  const v = await conn.call(...read[type]!);
-  const flat = (x: RespValue): string => (Array.isArray(x) ? `[${x.map(flat).join(',')}]` : Buffer.isBuffer(x) ? x.toString('base64') : String(x));
-  if (type === 'set' && Array.isArray(v)) return `${type}:${v.map(flat).sort().join(',')}`;
-  if (type === 'hash' && Array.isArray(v)) {
-    const pairs: string[] = [];
-    for (let i = 0; i + 1 < v.length; i += 2) pairs.push(`${flat(v[i]!)}=${flat(v[i + 1]!)}`);
-    return `${type}:${pairs.sort().join(',')}`;
-  }
-  return `${type}:${flat(v)}`;
-}
-
 /** Picks up to `n` keys (optionally matching a pattern) across the source's databases. */
 async function selectKeys(conn: RedisConnection, home: number, dbs: number[], n: number, match?: string): Promise<{ refs: SampleKeyRef[]; types: Map<string, string> }> {
   const refs: SampleKeyRef[] = [];
@@ -237,7 +142,7 @@ export async function smokeTests(r: Resources): Promise<TestRunResult['smoke']> 
     if (!r.interlay.address) out.push({ where, ok: false, detail: r.interlay.error ?? 'the interlay address is unknown (is it running?)' });
     else {
       try {
-        const conn = await openProven({ host: r.interlay.address.host, port: r.interlay.address.port, tls: r.interlay.address.tls ? { rejectUnauthorized: false } : false, connectTimeoutMs: 5000, commandTimeoutMs: 10_000, clientName: 'ri-compat-smoke' });
+        const conn = await openProven({ host: r.interlay.address.host, port: r.interlay.address.port, tls: r.interlay.address.tls ? { rejectUnauthorized: false } : false, connectTimeoutMs: 5000, commandTimeoutMs: 10_000 }, 'ri-compat-smoke');
         try {
           out.push({ where, ...(await smokeOne(conn)) });
         } finally {

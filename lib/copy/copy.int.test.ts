@@ -54,6 +54,10 @@ describe('copy: data types', () => {
     expect(p.bytes).toBeGreaterThan(100_000);
     expect(store.errors()).toEqual([]);
     expect(store.checkpoint?.dbs['0'].done).toBe(true);
+    expect(store.checkpoint?.dbs['0'].copied).toBe(n);
+    expect(p.estimated_total).toBe(n);
+    expect(p.eta_s).toBe(0);
+    expect(p.per_db['0']).toMatchObject({ done: true, copied: n, target_db: 0 });
     await expectSame();
     // TTLs kept (remaining time, within tolerance).
     const t = await c(tgt);

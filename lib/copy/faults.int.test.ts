@@ -245,7 +245,11 @@ describe('copy faults', () => {
     const spec = specFor(src, [tgt], { rateLimit: { keysPerSec: 4000 } });
     const run = new CopyRun(spec, store, { log: quietLog, progressIntervalMs: 50 });
     const states: string[] = [];
-    run.on('progress', (p) => states.push(p.state));
+    const seen: CopyProgress[] = [];
+    run.on('progress', (p) => {
+      states.push(p.state);
+      seen.push(p);
+    });
     const done = run.run();
     await firstProgress(run, (p) => p.copied > 0);
     run.pause();
@@ -262,6 +266,12 @@ describe('copy faults', () => {
     const p = await done;
     expect(p.state).toBe('cancelled');
     expect(states).toContain('paused');
+    // Live progress: a moving-window rate, an estimate from INFO keyspace and an ETA.
+    const mid = seen.find((x) => x.state === 'running' && x.keys_per_sec > 0);
+    expect(mid).toBeDefined();
+    expect(mid!.estimated_total).toBe(5000);
+    expect(mid!.bytes_per_sec).toBeGreaterThan(0);
+    expect(mid!.eta_s).not.toBeNull();
     expect(p.scanned).toBeLessThan(5000);
     expect(store.checkpoint!.dbs['0'].done).toBe(false);
     expect(store.checkpoint!.dbs['0'].copied).toBe(p.copied);

@@ -7,12 +7,11 @@
  * notice a change or a cancel.
  */
 export class TokenBucket {
-  private tokens: number;
+  /** Starts empty: a limited run begins at its rate, not with a one-second burst. */
+  private tokens = 0;
   private last = performance.now();
 
-  constructor(private rate: number | undefined) {
-    this.tokens = rate ?? 0;
-  }
+  constructor(private rate: number | undefined) {}
 
   setRate(rate: number | undefined): void {
     this.refill();
