@@ -31,19 +31,7 @@ export function keyText(k: KeyJson): string {
   return typeof k === 'string' ? k : `base64:${k.$base64}`;
 }
 
-export const ERROR_CLASSES = [
-  'conflict',
-  'target_rejected_payload',
-  'target_oom',
-  'timeout',
-  'permission',
-  'module_type_missing',
-  'merge_undefined',
-  'connection',
-  'other',
-] as const;
-
-export const KNOWN_TYPES = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'ReJSON-RL', 'MBbloom--', 'TSDB-TYPE'];
+export { ERROR_CLASSES, KNOWN_TYPES } from '@/lib/copy-jobs/schema';
 
 export const POLICY_HELP: Record<'Replace' | 'None' | 'Merge', string> = {
   Replace: 'Overwrite keys that already exist on the target (RESTORE … REPLACE). The target ends up equal to the source.',

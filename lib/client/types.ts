@@ -4,37 +4,23 @@
  * browser bundle.
  */
 import type { Permission, Role } from '@/lib/auth/roles';
+import type { PublicToken, PublicUser } from '@/lib/auth/service';
 import type { RoleCheck as ServerRoleCheck } from '@/lib/endpoints/check';
+import type { ConnRole } from '@/lib/endpoints/schema';
+import type { CheckReport as ServerCheckReport } from '@/lib/endpoints/service';
 import type { ResourceKind } from '@/lib/events';
+import type { JsonValue } from '@/lib/resp/json';
 
-export type { Permission, Role, ResourceKind };
+export type { Permission, Role, ResourceKind, ConnRole };
 export type RoleCheck = ServerRoleCheck;
-export type ConnRole = 'read' | 'write' | 'admin';
-
-export interface User {
-  id: string;
-  username: string;
-  display_name: string | null;
-  role: Role;
-  disabled: boolean;
-  created_at: string;
-}
+export type User = PublicUser;
+export type ApiToken = PublicToken;
+export type CheckReport = ServerCheckReport;
 
 export interface Me {
   user: User;
   via: 'session' | 'token' | 'system';
   permissions: Permission[];
-}
-
-export interface ApiToken {
-  id: string;
-  name: string;
-  prefix: string;
-  owner: string;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
 }
 
 export interface CreatedToken extends ApiToken {
@@ -100,13 +86,6 @@ export interface WireTargetConfig extends WireCommon {
 
 export type WireEndpointConfig = WireConnsConfig | WireTargetConfig;
 
-export interface CheckReport {
-  endpoint: string;
-  checked_at: string;
-  ok: boolean;
-  roles: Partial<Record<ConnRole, RoleCheck>>;
-}
-
 export interface EndpointView {
   endpoint: string;
   kind: string;
@@ -123,7 +102,7 @@ export interface EndpointView {
 export type CommandArg = string | number | { $base64: string };
 
 /** RESP mapped to JSON (see lib/resp/json.ts for the table). */
-export type RespJson = string | number | boolean | null | RespJson[] | { [key: string]: RespJson };
+export type RespJson = JsonValue;
 
 export interface DirectCallReply {
   reply: RespJson;

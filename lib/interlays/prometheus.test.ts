@@ -16,7 +16,7 @@ const metrics: InterlayMetrics = {
   latency_us: { proxy: { p50: 120, p99: 900 }, backend: { p50: 80, p99: 700 } },
   bytes: { in: 1000, out: 2000 },
   errors: { backend: 1 },
-  backend: { connected: 1, state: 'ready' },
+  backend: { connected: 1, state: 'up' },
 };
 
 describe('renderPrometheus', () => {

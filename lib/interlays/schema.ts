@@ -6,13 +6,17 @@
  * `has_*` flag; sending the mask back keeps the stored value.
  */
 import { z } from 'zod';
+import { PASSWORD_MASK } from '../endpoints/schema';
+// Type-only: the engine's code never reaches the browser bundle.
+import type { InterlayMetrics, InterlayStatus } from '../interlay/types';
 
 /** Same rule as endpoint names: they share URLs, rooms and Prometheus labels. */
 export const INTERLAY_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 export const interlayId = z.string().regex(INTERLAY_ID, 'use 1-63 letters, digits, "_", "." or "-", starting with a letter or digit');
 const endpointRef = z.string().regex(INTERLAY_ID, 'use the name of an existing endpoint');
 
-export const SECRET_MASK = '********';
+/** The same mask the endpoints API uses for passwords. */
+export const SECRET_MASK = PASSWORD_MASK;
 
 export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
 export const DEFAULT_MAX_CONNECTIONS = 512;
@@ -134,21 +138,8 @@ export interface SettingsView {
   tls?: { cert: string; key: string; has_key: boolean };
 }
 
-export type InterlayStatus = 'starting' | 'listening' | 'draining' | 'stopped' | 'failed';
+export type { InterlayMetrics, InterlayStatus };
 export type DesiredState = 'started' | 'stopped';
-
-export interface InterlayMetrics {
-  at: number;
-  status: InterlayStatus;
-  connections: { current: number; peak: number; refused: number; total: number };
-  ops: { total: number; per_sec: number };
-  commands: { name: string; count: number }[];
-  categories: Record<string, number>;
-  latency_us: { proxy: { p50: number; p99: number }; backend: { p50: number; p99: number } };
-  bytes: { in: number; out: number };
-  errors: Record<string, number>;
-  backend: { connected: number | boolean; state: string };
-}
 
 export interface InterlayView {
   id: string;
