@@ -16,18 +16,8 @@ import type { Logger } from '../logger';
 import type { SampleCopier, SampleCopyResult, SampleKeyRef, SampleVerifyResult } from './test-run';
 
 function target(c: ResolvedConn): RedisTarget {
-  return {
-    host: c.host,
-    port: c.port,
-    tls: c.tls,
-    tlsOptions: c.tlsOptions,
-    username: c.username,
-    password: c.password,
-    db: c.db,
-    protocol: 2,
-    connectTimeoutMs: c.connectTimeoutMs,
-    commandTimeoutMs: Math.max(c.commandTimeoutMs, 30_000),
-  };
+  // Probing speaks RESP2; a sample copy of big values needs more than an interactive timeout.
+  return { ...c, protocol: 2, commandTimeoutMs: Math.max(c.commandTimeoutMs, 30_000) };
 }
 
 export function engineCopier(log: Logger, bigKeyThresholdBytes?: number): SampleCopier {

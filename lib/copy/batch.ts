@@ -3,8 +3,11 @@
  * CopyRun checkpoints, and that retryErrorKeys / repair reuse.
  *
  * Hot path, per batch (all pipelined, one socket write each):
- *   1. source: MEMORY USAGE per key (big-key probe; + TYPE when several types are filtered)
- *   2. source: DUMP + PTTL per small key; payloads stay zero-copy views of the reply chunks
+ *   1. source: TYPE per key when several types are filtered (+ MEMORY USAGE in
+ *      'memory-usage' probe mode)
+ *   2. source: DUMP + PTTL per key, on the guarded DUMP link (see `dumpGuarded`: a DUMP
+ *      above the big-key threshold is refused unread, and only then is the batch probed);
+ *      payloads stay zero-copy views of the reply chunks
  *   3. every target: RESTORE key ttl payload [REPLACE], encoded straight into one Buffer
  * Slow path, per key, on separate "side" connections so the hot pipelines never wait on it:
  *   BUSYKEY under None (already copied?), BUSYKEY under Merge, payload rejected by the
@@ -14,25 +17,51 @@
  * whole batch, which is idempotent (REPLACE, or None's "identical means copied").
  */
 import type { Logger } from '../logger';
+import { RedisClientError } from '../redis/errors';
 import { RespError, type RespValue } from '../resp/types';
 import { encodeKeyCommands, encodeRestores, keyCommand } from './encode';
 import { classifyReply, isPayloadRejection, isTransientReply, throwIfTransient, TransientError } from './errors';
 import { Link } from './link';
 import { copyTyped, mergeExisting, type KeyOutcome, type TypedOptions } from './typed';
-import { DEFAULTS, type ConflictPolicy, type CopySpec, type DbCounts, type ErrorClass, type ErrorKeyRecord } from './types';
+import { DEFAULTS, type BigKeyProbe, type ConflictPolicy, type CopySpec, type DbCounts, type ErrorClass, type ErrorKeyRecord } from './types';
 
 const MEMORY_USAGE = keyCommand(['MEMORY', 'USAGE']);
 const TYPE = keyCommand(['TYPE']);
 const DUMP = keyCommand(['DUMP']);
 const PTTL = keyCommand(['PTTL']);
 
+/**
+ * DUMP payload = serialised value + type byte + 2-byte RDB version + 8-byte CRC64; the
+ * guard allows this much on top of the threshold so "big" is about the value.
+ */
+const DUMP_TRAILER_BYTES = 16;
+/**
+ * Smallest bulk the guarded DUMP link accepts whatever the threshold: the link also reads
+ * INFO server (run_id check on connect, ~2 KB). Payloads between the threshold and this
+ * are caught after the fact (already in memory, and small).
+ */
+const GUARD_MIN_BULK = 64 * 1024;
+/**
+ * Guard trips (distinct broken DUMP connections) after which a db probes every batch with
+ * MEMORY USAGE instead: each trip costs a reconnect, a whole-key DUMP the source serialises
+ * for nothing and a redo of every batch queued on that connection, so when big keys are
+ * common the probe is the cheaper way.
+ */
+const GUARD_TRIPS_BEFORE_PROBING = 4;
+
 /** Connections and settings for one (source db -> target db) pair. */
 export class DbContext {
   readonly src: Link;
+  /** DUMP + PTTL in 'guarded-dump' mode: its decoder refuses bulks above `maxSmallDump`. */
+  readonly dump: Link;
+  /** Longest DUMP payload of a small key (longer: a big key, copied in chunks). */
+  readonly maxSmallDump: number;
   readonly srcSide: Link;
   readonly scan: Link;
   readonly tgts: Link[];
   readonly tgtSide: Link[];
+  private guardTrips = 0;
+  private lastTrip: unknown;
 
   constructor(
     readonly spec: CopySpec,
@@ -43,6 +72,8 @@ export class DbContext {
   ) {
     const name = `interlay-copy-${tag}`;
     this.src = new Link(spec.source, srcDb, name);
+    this.maxSmallDump = spec.bigKeyThresholdBytes + DUMP_TRAILER_BYTES;
+    this.dump = new Link(spec.source, srcDb, name, { maxBulkLength: Math.max(this.maxSmallDump, GUARD_MIN_BULK) });
     this.srcSide = new Link(spec.source, srcDb, name);
     this.scan = new Link(spec.source, srcDb, name);
     this.tgts = spec.targets.map((t) => new Link(t, tgtDb, name));
@@ -52,13 +83,30 @@ export class DbContext {
   /** Watches the source's run_id on every (re)connection; `onRestart` fires when it changes. */
   watchSource(runId: string, onRestart: (newRunId: string) => void): void {
     let known = runId;
-    for (const l of [this.src, this.srcSide, this.scan]) {
+    for (const l of [this.src, this.dump, this.srcSide, this.scan]) {
       l.onRunId = (id) => {
         if (id !== '' && known !== '' && id !== known) {
           known = id;
           onRestart(id);
         }
       };
+    }
+  }
+
+  /** The big-key probe this db uses now: 'guarded-dump' turns into 'memory-usage' after repeated trips. */
+  get bigKeyProbe(): BigKeyProbe {
+    const mode = this.spec.bigKeyProbe ?? DEFAULTS.bigKeyProbe;
+    return mode === 'guarded-dump' && this.guardTrips >= GUARD_TRIPS_BEFORE_PROBING ? 'memory-usage' : mode;
+  }
+
+  /** Counts a guard trip once per broken connection (every batch queued on it sees the same error). */
+  noteGuardTrip(err: unknown): void {
+    if (err === this.lastTrip) return;
+    this.lastTrip = err;
+    this.guardTrips++;
+    this.log.info({ db: this.srcDb, trips: this.guardTrips }, 'source DUMP above the big-key threshold refused unread: probing with MEMORY USAGE');
+    if (this.guardTrips === GUARD_TRIPS_BEFORE_PROBING) {
+      this.log.info({ db: this.srcDb }, 'big keys are common in this db: probing every batch with MEMORY USAGE from now on');
     }
   }
 
@@ -74,11 +122,11 @@ export class DbContext {
 
   /** Drops every connection so the next use reconnects (after a transient failure). */
   reset(): void {
-    for (const l of [this.src, this.srcSide, this.scan, ...this.tgts, ...this.tgtSide]) l.reset();
+    for (const l of [this.src, this.dump, this.srcSide, this.scan, ...this.tgts, ...this.tgtSide]) l.reset();
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.src, this.srcSide, this.scan, ...this.tgts, ...this.tgtSide].map((l) => l.close()));
+    await Promise.all([this.src, this.dump, this.srcSide, this.scan, ...this.tgts, ...this.tgtSide].map((l) => l.close()));
   }
 }
 
@@ -113,6 +161,13 @@ interface Failure {
   type?: string;
 }
 
+/** DUMP + PTTL replies (2 per key) of the keys `idx`, and when they arrived. */
+interface Dumped {
+  idx: number[];
+  replies: RespValue[];
+  at: number;
+}
+
 function emptyCounts(): DbCounts {
   return { scanned: 0, copied: 0, skipped: 0, expired: 0, conflicts: 0, errors: 0, bytes: 0 };
 }
@@ -131,6 +186,8 @@ export async function copyBatch(
   const n = keys.length;
   const state = new Uint8Array(n);
   const failures: Failure[] = [];
+  /** DUMP payload length per key, -1 until known (reported as ErrorKeyRecord.size). */
+  const dumpSize = new Float64Array(n).fill(-1);
   let bytes = 0;
   const epoch = hooks.epoch?.() ?? 0;
 
@@ -138,46 +195,18 @@ export async function copyBatch(
     for (let i = 0; i < n; i++) if (hooks.touchedSince(keys[i], -1)) state[i] = SKIPPED;
   }
 
-  // 1. Probe: sizes (and types) before anything is DUMPed.
-  const probe = (spec.bigKeyProbe ?? DEFAULTS.bigKeyProbe) === 'memory-usage';
-  if ((probe || typeFilter) && n > 0) {
-    const cmds = typeFilter ? (probe ? [MEMORY_USAGE, TYPE] : [TYPE]) : [MEMORY_USAGE];
-    const k = cmds.length;
-    const replies = await ctx.src.sendRaw(encodeKeyCommands(cmds, keys), n * k);
-    throwIfTransient(replies, 'probe');
-    for (let i = 0; i < n; i++) {
-      if (state[i] !== TODO) continue;
-      if (typeFilter) {
-        const t = replies[i * k + k - 1];
-        if (t === 'none') {
-          state[i] = EXPIRED;
-          continue;
-        }
-        if (!typeFilter.has(String(t))) {
-          state[i] = FILTERED;
-          continue;
-        }
-      }
-      if (probe) {
-        const mu = replies[i * k];
-        if (mu === null) state[i] = EXPIRED;
-        else if (typeof mu === 'number' && mu > spec.bigKeyThresholdBytes) state[i] = BIG;
-        // A MEMORY USAGE error (e.g. ACL without MEMORY) just means "not known big": DUMP it.
-      }
-    }
-  }
+  // 1. Probe: types (several TYPE filters), and sizes in 'memory-usage' mode, before any DUMP.
+  const mode = ctx.bigKeyProbe;
+  if (mode === 'memory-usage' || typeFilter) await probeKeys(ctx, keys, state, mode === 'memory-usage', typeFilter);
   if (spec.forceTypedCopy) for (let i = 0; i < n; i++) if (state[i] === TODO) state[i] = TYPED;
 
   // 2. DUMP + PTTL of the small keys.
-  const idx: number[] = [];
-  for (let i = 0; i < n; i++) if (state[i] === TODO) idx.push(i);
+  const { idx, replies, at: tDump } = mode === 'guarded-dump' ? await dumpGuarded(ctx, keys, state) : await dumpKeys(ctx.src, keys, state);
   const m = idx.length;
-  const dumpKeys = idx.map((i) => keys[i]);
+  const dumpedKeys = idx.map((i) => keys[i]);
   const payloads: (Buffer | null)[] = new Array(m).fill(null);
   const ttls = new Float64Array(m).fill(-1);
   if (m > 0) {
-    const replies = await ctx.src.sendRaw(encodeKeyCommands([DUMP, PTTL], dumpKeys), 2 * m);
-    const tDump = performance.now();
     throwIfTransient(replies, 'DUMP');
     let payloadBytes = 0;
     for (let j = 0; j < m; j++) {
@@ -194,6 +223,13 @@ export async function copyBatch(
         // A type the source cannot serialise (module without DUMP support): nothing a target could load.
         failures.push({ i, target: 0, errorClass: /module/i.test(msg) ? 'module_type_missing' : 'other', retryable: false, message: `DUMP: ${msg}` });
         state[i] = SKIPPED; // accounted for by the failure
+        continue;
+      }
+      dumpSize[i] = p.length;
+      if (mode === 'guarded-dump' && p.length > ctx.maxSmallDump) {
+        // Above the threshold yet let through (the guard's floor under tiny thresholds, or
+        // the unguarded redo after an underestimating probe): big all the same.
+        state[i] = BIG;
         continue;
       }
       payloads[j] = p;
@@ -217,7 +253,7 @@ export async function copyBatch(
     }
 
     // 3. RESTORE into every target.
-    const { bytes: restoreBytes, count } = encodeRestores(dumpKeys, payloads, ttls, policy === 'Replace');
+    const { bytes: restoreBytes, count } = encodeRestores(dumpedKeys, payloads, ttls, policy === 'Replace');
     const order: number[] = [];
     for (let j = 0; j < m; j++) if (payloads[j] !== null && ttls[j] >= 0) order.push(j);
     if (count > 0) {
@@ -289,12 +325,93 @@ export async function copyBatch(
     key: Buffer.from(keys[f.i]), // a copy: the original is a view pinning a socket chunk
     db: ctx.srcDb,
     type: f.type,
+    size: dumpSize[f.i] >= 0 ? dumpSize[f.i] : undefined,
     errorClass: f.errorClass,
     message: f.message,
     retryable: f.retryable,
     target: f.target,
   }));
   return { counts, errors };
+}
+
+/** Indices of the keys still to copy the fast way. */
+function todo(state: Uint8Array): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < state.length; i++) if (state[i] === TODO) idx.push(i);
+  return idx;
+}
+
+/**
+ * MEMORY USAGE (`sizes`) and/or TYPE (`typeFilter`) of the keys still to do, in one
+ * pipeline on the unguarded source link: marks them BIG, EXPIRED or FILTERED.
+ */
+async function probeKeys(ctx: DbContext, keys: Buffer[], state: Uint8Array, sizes: boolean, typeFilter: Set<string> | undefined): Promise<void> {
+  const idx = todo(state);
+  if (idx.length === 0 || (!sizes && !typeFilter)) return;
+  const cmds = typeFilter ? (sizes ? [MEMORY_USAGE, TYPE] : [TYPE]) : [MEMORY_USAGE];
+  const k = cmds.length;
+  const replies = await ctx.src.sendRaw(encodeKeyCommands(cmds, idx.map((i) => keys[i])), idx.length * k);
+  throwIfTransient(replies, 'probe');
+  for (let j = 0; j < idx.length; j++) {
+    const i = idx[j];
+    if (typeFilter) {
+      const t = replies[j * k + k - 1];
+      if (t === 'none') {
+        state[i] = EXPIRED;
+        continue;
+      }
+      if (!typeFilter.has(String(t))) {
+        state[i] = FILTERED;
+        continue;
+      }
+    }
+    if (sizes) {
+      const mu = replies[j * k];
+      if (mu === null) state[i] = EXPIRED;
+      else if (typeof mu === 'number' && mu > ctx.spec.bigKeyThresholdBytes) state[i] = BIG;
+      // A MEMORY USAGE error (e.g. ACL without MEMORY) just means "not known big": DUMP it.
+    }
+  }
+}
+
+/** DUMP + PTTL of the keys still to do, in one pipeline on `link`. */
+async function dumpKeys(link: Link, keys: Buffer[], state: Uint8Array): Promise<Dumped> {
+  const idx = todo(state);
+  if (idx.length === 0) return { idx, replies: [], at: performance.now() };
+  const replies = await link.sendRaw(encodeKeyCommands([DUMP, PTTL], idx.map((i) => keys[i])), 2 * idx.length);
+  return { idx, replies, at: performance.now() };
+}
+
+/**
+ * DUMP + PTTL without a MEMORY USAGE probe, memory still bounded ('guarded-dump' mode).
+ *
+ * Why: the source server is the bottleneck of a bulk copy, and the probe was one of its
+ * three commands per key. Instead, the DUMP link's decoder refuses a bulk longer than a
+ * small key's DUMP at its header, before a byte of the body is buffered, so a big key is
+ * never held whole. The refusal is a protocol error that breaks the link: every reply
+ * still pending on it is lost — this batch's and those of the batches queued behind it,
+ * which land here too (the error names no key). Nothing has been restored or counted yet
+ * at this point, so redoing is harmless: the batch is probed with MEMORY USAGE (as in
+ * 'memory-usage' mode) and DUMPed again on the unguarded link, the big keys going to the
+ * chunked path. The next guarded DUMP reconnects (Link.conn).
+ */
+async function dumpGuarded(ctx: DbContext, keys: Buffer[], state: Uint8Array): Promise<Dumped> {
+  try {
+    return await dumpKeys(ctx.dump, keys, state);
+  } catch (err) {
+    if (!isBulkRefused(err)) throw err;
+    ctx.noteGuardTrip(err);
+    await probeKeys(ctx, keys, state, true, undefined);
+    return dumpKeys(ctx.src, keys, state);
+  }
+}
+
+/**
+ * The decoder refused a bulk header (longer than its maxBulkLength; also a malformed
+ * length, for which the unguarded redo fails again and takes the transient-retry path).
+ */
+function isBulkRefused(err: unknown): boolean {
+  return err instanceof RedisClientError && err.code === 'PROTOCOL' && err.cause instanceof Error && /invalid bulk length/.test(err.cause.message);
 }
 
 /**

@@ -6,25 +6,13 @@
  * them, but a fresh socket also clears a server stuck mid-reply).
  */
 import { RedisConnection, type RedisConnectionOptions } from '../redis/connection';
-import { RespError, RespVerbatim, type RespArg, type RespValue } from '../resp/types';
+import { targetConnectionOptions } from '../redis/target';
+import { RespError, RespVerbatim, type RespArg, type RespLimits, type RespValue } from '../resp/types';
 import { TransientError } from './errors';
 import type { RedisTarget } from './types';
 
-export function connectionOptions(t: RedisTarget, db: number, clientName: string): RedisConnectionOptions {
-  return {
-    host: t.host,
-    port: t.port,
-    tls: t.tls
-      ? { ca: t.tlsOptions?.ca, servername: t.tlsOptions?.server_name, rejectUnauthorized: !t.tlsOptions?.skip_verify }
-      : false,
-    username: t.username,
-    password: t.password,
-    db,
-    protocol: t.protocol,
-    connectTimeoutMs: t.connectTimeoutMs,
-    commandTimeoutMs: t.commandTimeoutMs,
-    clientName,
-  };
+export function connectionOptions(t: RedisTarget, db: number, clientName: string, limits?: Partial<RespLimits>): RedisConnectionOptions {
+  return targetConnectionOptions(t, limits ? { db, clientName, limits } : { db, clientName });
 }
 
 export class Link {
@@ -42,13 +30,15 @@ export class Link {
     readonly target: RedisTarget,
     readonly db: number,
     private readonly clientName: string,
+    /** Decoder limits of this link's connections (the guarded DUMP link caps bulk length). */
+    private readonly limits?: Partial<RespLimits>,
   ) {}
 
   async conn(): Promise<RedisConnection> {
     if (this.closed) throw new TransientError('link closed');
     let c = this.current;
     if (!c || c.status === 'closed') {
-      c = new RedisConnection(connectionOptions(this.target, this.db, this.clientName));
+      c = new RedisConnection(connectionOptions(this.target, this.db, this.clientName, this.limits));
       c.on('close', () => undefined); // errors surface through the pending calls
       this.current = c;
     }

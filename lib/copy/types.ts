@@ -3,26 +3,19 @@
  * Everything here is JSON-serialisable except Buffers (keys are binary-safe Buffers).
  */
 import type { Logger } from '../logger';
+import type { RedisTarget } from '../redis/target';
 
-export interface RedisTarget {
-  host: string;
-  port: number;
-  tls: boolean;
-  tlsOptions?: { ca?: string; server_name?: string; skip_verify?: boolean };
-  username?: string;
-  password?: string;
-  /**
-   * Not used to choose what is copied (that is `CopySpec.databases`, or every source db
-   * with keys): the copier opens one connection per (endpoint, db) it works on.
-   */
-  db: number;
-  protocol: 2 | 3;
-  connectTimeoutMs: number;
-  /** Per pipeline deadline; big batches of big values need seconds, so keep it generous. */
-  commandTimeoutMs: number;
-}
+/**
+ * A source or target. Its `db` is not used to choose what is copied (that is
+ * `CopySpec.databases`, or every source db with keys): the copier opens one connection per
+ * (endpoint, db) it works on. Keep `commandTimeoutMs` generous: big batches of big values
+ * need seconds per pipeline.
+ */
+export type { RedisTarget };
 
 export type ConflictPolicy = 'Replace' | 'None' | 'Merge';
+
+export type BigKeyProbe = 'guarded-dump' | 'memory-usage' | 'dump-length';
 
 export interface RateLimit {
   keysPerSec?: number;
@@ -53,17 +46,24 @@ export interface CopySpec {
   concurrency: number;
   /** SCAN COUNT hint. */
   scanCount: number;
-  /** Keys whose MEMORY USAGE is above this are copied in chunks (never DUMPed whole). */
+  /** Keys above this (DUMP payload length, or MEMORY USAGE when probed) are copied in chunks, never held whole. */
   bigKeyThresholdBytes: number;
   /** 'auto': copy type-based when a target rejects a DUMP payload; 'never': record target_rejected_payload. */
   fallback: 'auto' | 'never';
   /**
-   * How big keys are found before DUMP. 'memory-usage' (default): a MEMORY USAGE per key
-   * ahead of the DUMP, so no key above the threshold is ever held whole in memory.
-   * 'dump-length': no probe (faster) — the DUMP length decides after the fact, so memory
-   * is bounded only by the largest key: use when keys are known to be small.
+   * How big keys are kept from being held whole in memory.
+   * - 'guarded-dump' (default): no probe; DUMP + PTTL go over a source connection whose
+   *   decoder refuses, at the bulk header, any DUMP longer than the threshold (+ trailer).
+   *   A refusal breaks that connection; the batch then probes with MEMORY USAGE and copies
+   *   its big keys in chunks (batch.ts `dumpGuarded`). 2 source commands per key instead of
+   *   3, same client memory bound; the price is one DUMP the source serialises and
+   *   discards per big key found (a big key is "DUMP payload above the threshold" here).
+   * - 'memory-usage': a MEMORY USAGE per key ahead of the DUMP, so the source never
+   *   serialises a key above the threshold (for sources full of big keys).
+   * - 'dump-length': no probe and no guard: memory is bounded only by the largest key;
+   *   payloads above the threshold are still RESTOREd whole.
    */
-  bigKeyProbe?: 'memory-usage' | 'dump-length';
+  bigKeyProbe?: BigKeyProbe;
   /** Testing / escape hatch: copy every key type-based (as if every target rejected DUMP payloads). */
   forceTypedCopy?: boolean;
   /** Batch retry budget for connection-level failures (reset, timeout, LOADING). */
@@ -82,6 +82,8 @@ export type CopySpecInput = Omit<CopySpec, 'conflictPolicy' | 'preserveTtl' | 'b
  * - concurrency 8: keeps source, copier and target busy at once (batches dumping,
  *   restoring and queued on both servers) for ~4 MB of payload in flight.
  * - big key 8 MB: DUMP of anything smaller is cheap to hold; bigger keys stream in chunks.
+ * - big-key probe 'guarded-dump': the source is the bottleneck of a bulk copy, and the
+ *   probe was a third of its per-key commands; the guard keeps the memory bound without it.
  */
 export const DEFAULTS = Object.freeze({
   conflictPolicy: 'Replace' as ConflictPolicy,
@@ -91,7 +93,7 @@ export const DEFAULTS = Object.freeze({
   scanCount: 1000,
   bigKeyThresholdBytes: 8 * 1024 * 1024,
   fallback: 'auto' as const,
-  bigKeyProbe: 'memory-usage' as const,
+  bigKeyProbe: 'guarded-dump' as BigKeyProbe,
   retry: { attempts: 30, minBackoffMs: 100, maxBackoffMs: 2000 },
   chunkElements: 1000,
   /** Bytes per GETRANGE chunk of big strings. */

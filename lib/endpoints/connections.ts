@@ -3,26 +3,14 @@
  * each), opened lazily and closed when the endpoint changes or is deleted.
  */
 import type { Logger } from '../logger';
-import { ConnectionPool, RedisConnection, type RedisConnectionOptions } from '../redis';
+import { ConnectionPool, RedisConnection, targetConnectionOptions, type RedisConnectionOptions } from '../redis';
 import type { ConnRole, ResolvedConn } from './schema';
 
 export type EndpointConnection = ConnectionPool;
 
-/** Client options for one role's settings (TLS options mapped to Node's names). */
+/** Client options for one role's settings. */
 export function connectionOptions(conn: ResolvedConn, clientName?: string): RedisConnectionOptions {
-  const t = conn.tlsOptions;
-  return {
-    host: conn.host,
-    port: conn.port,
-    tls: conn.tls ? { ca: t?.ca, servername: t?.server_name, rejectUnauthorized: !t?.skip_verify } : false,
-    username: conn.username,
-    password: conn.password,
-    db: conn.db,
-    protocol: conn.protocol,
-    connectTimeoutMs: conn.connectTimeoutMs,
-    commandTimeoutMs: conn.commandTimeoutMs,
-    clientName,
-  };
+  return targetConnectionOptions(conn, { clientName });
 }
 
 /** A fresh, connected, unpooled connection (checks and probes that must not share state). */

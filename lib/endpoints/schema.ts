@@ -5,6 +5,7 @@
  *   2. target + read_credentials / write_credentials / admin_credentials.
  */
 import { z } from 'zod';
+import type { RedisTarget } from '../redis/target';
 
 export const ENDPOINT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 export const endpointName = z.string().regex(ENDPOINT_NAME, 'use 1-63 letters, digits, "_", "." or "-", starting with a letter or digit');
@@ -143,18 +144,8 @@ export const ROLE_NAMES = ['read', 'write', 'admin'] as const;
 export type ConnRole = (typeof ROLE_NAMES)[number];
 
 /** Everything needed to open one connection for one role. */
-export interface ResolvedConn {
+export interface ResolvedConn extends RedisTarget {
   role: ConnRole;
-  host: string;
-  port: number;
-  tls: boolean;
-  tlsOptions?: TlsOptions;
-  protocol: 2 | 3;
-  username?: string;
-  password?: string;
-  db: number;
-  connectTimeoutMs: number;
-  commandTimeoutMs: number;
 }
 
 /** Per-role connection settings, with defaults applied (6379, or 6380 with TLS). */

@@ -14,6 +14,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ReplyFramer, encodeCommand, RespType, FrameParser, RespMap, type RespLimits } from '@/lib/resp';
+import { targetTlsOptions } from '@/lib/redis/target';
 import type { BackendTarget } from './types';
 import type { Engine } from './engine';
 import type { Session } from './session';
@@ -105,13 +106,7 @@ export class BackendConn {
     this.framer.reset();
     const t = this.target;
     const sock = t.tls
-      ? tls.connect({
-          host: t.host,
-          port: t.port,
-          ca: t.tlsOptions?.ca,
-          servername: t.tlsOptions?.server_name ?? (net.isIP(t.host) ? undefined : t.host),
-          rejectUnauthorized: !t.tlsOptions?.skip_verify,
-        })
+      ? tls.connect({ host: t.host, port: t.port, ...targetTlsOptions(t), servername: t.tlsOptions?.server_name ?? (net.isIP(t.host) ? undefined : t.host) })
       : net.connect({ host: t.host, port: t.port });
     this.socket = sock;
     sock.setNoDelay(true);

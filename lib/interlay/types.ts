@@ -3,23 +3,16 @@
  */
 import type { CommandInfo } from '@/lib/commands';
 import type { Logger } from '@/lib/logger';
+import type { RedisTarget } from '@/lib/redis/target';
 import type { RespCommand, RespLimits } from '@/lib/resp';
 
 export type InterlayStatus = 'starting' | 'listening' | 'draining' | 'stopped' | 'failed';
 
-export interface BackendTarget {
-  host: string;
-  port: number;
-  tls: boolean;
-  tlsOptions?: { ca?: string; server_name?: string; skip_verify?: boolean };
-  username?: string;
-  password?: string;
-  db: number;
-  /** Protocol of the shared pool that serves RESP2 clients is always 2; this is the highest the backend may be asked for. */
-  protocol: 2 | 3;
-  connectTimeoutMs: number;
-  commandTimeoutMs: number;
-}
+/**
+ * The backend the interlay forwards to. `protocol` is the highest the backend may be asked
+ * for; the shared pool that serves RESP2 clients always speaks 2.
+ */
+export type BackendTarget = RedisTarget;
 
 export interface InterlaySettings {
   /** Default '127.0.0.1'. */

@@ -5,20 +5,9 @@
  */
 import type { Logger } from '../logger';
 import type { InterlayMetrics, InterlayStatus, StoredSettings } from './schema';
-import type { ResolvedConn } from '../endpoints/schema';
+import type { RedisTarget } from '../redis/target';
 
-export interface EngineBackend {
-  host: string;
-  port: number;
-  tls: boolean;
-  tlsOptions?: ResolvedConn['tlsOptions'];
-  username?: string;
-  password?: string;
-  db: number;
-  protocol: 2 | 3;
-  connectTimeoutMs: number;
-  commandTimeoutMs: number;
-}
+export type EngineBackend = RedisTarget;
 
 export interface EngineOptions {
   id: string;

@@ -2,3 +2,4 @@
 export { RedisConnection, type RedisConnectionOptions, type RedisTlsOptions, type ConnectionStatus } from './connection';
 export { ConnectionPool, type ConnectionPoolOptions } from './pool';
 export { RedisClientError, type RedisErrorCode } from './errors';
+export { targetConnectionOptions, targetTlsOptions, type RedisTarget } from './target';
