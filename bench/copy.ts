@@ -3,7 +3,7 @@
  * MIGRATE, on the same data, in the same run.
  *
  *   npx tsx bench/copy.ts [--keys 1000000] [--only engine,ioredis,migrate] [--no-verify]
- *                         [--concurrency 8] [--batch 1000] [--probe memory-usage|dump-length]
+ *                         [--concurrency 8] [--batch 1000] [--probe guarded-dump|memory-usage|dump-length]
  *                         [--repeat N]      # N more engine/MIGRATE pairs back to back, median ratio
  *   npx tsx bench/copy.ts --bigkey-mb 200      # RSS growth while copying one big key
  *
@@ -17,7 +17,7 @@ import pino from 'pino';
 import { RedisConnection } from '../lib/redis/connection';
 import { encodeCommands } from '../lib/resp/encode';
 import { RespError, type RespArg } from '../lib/resp/types';
-import { CopyRun, MemoryCopyStore, verify, withDefaults, type CopySpec, type RedisTarget } from '../lib/copy/index';
+import { CopyRun, MemoryCopyStore, verify, withDefaults, type BigKeyProbe, type CopySpec, type RedisTarget } from '../lib/copy/index';
 import { startRedis, type RedisServer } from '../test/redis-server';
 
 const argv = process.argv.slice(2);
@@ -38,7 +38,8 @@ function engineSpec(srcPort: number, tgtPort: number): CopySpec {
     concurrency: Number(opt('concurrency', '8')),
     batchSize: Number(opt('batch', '1000')),
     scanCount: Number(opt('batch', '1000')),
-    bigKeyProbe: (opt('probe', 'memory-usage') as 'memory-usage' | 'dump-length'),
+    // Default: the engine's own default (DEFAULTS.bigKeyProbe).
+    bigKeyProbe: opt('probe') as BigKeyProbe | undefined,
   });
 }
 

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RedisConnection } from '../redis/connection';
 import { startRedis, type RedisServer } from '../../test/redis-server';
@@ -257,6 +258,78 @@ describe('copy: conflict policies', () => {
     r = await run(specFor(src, [tgt], { conflictPolicy: 'None', bigKeyThresholdBytes: 1 }));
     expect(r.p.conflicts).toBe(7);
     expect(r.p.copied).toBe(2);
+  });
+});
+
+describe('copy: guarded DUMP (default big-key probe)', () => {
+  /** A logger whose messages the test can read. */
+  function recordingLog(): { log: pino.Logger; messages: string[] } {
+    const messages: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void messages.push(JSON.parse(line).msg) });
+    return { log, messages };
+  }
+
+  /** Calls of a command (`memory|usage`, `getrange`...) since the last CONFIG RESETSTAT. */
+  function calls(server: RedisServer, cmd: string): number {
+    const m = new RegExp(`^cmdstat_${cmd.replace('|', '\\|')}:calls=(\\d+)`, 'm').exec(server.cli('INFO', 'commandstats'));
+    return m ? Number(m[1]) : 0;
+  }
+
+  it('refuses a big DUMP unread, then copies the big keys in chunks; batches queued behind it are redone, counts exact', async () => {
+    const s0 = await c(src);
+    const cmds: string[][] = [];
+    for (let i = 0; i < 1000; i++) cmds.push(['SET', `small:${i}`, `v${i}`]);
+    cmds.push(['SET', 'bigstr', 'x'.repeat(300_000)]);
+    cmds.push(['HSET', 'bighash', ...Array.from({ length: 3000 }, (_, i) => [`f${i}`, `value-${i}-${'y'.repeat(60)}`]).flat()]);
+    cmds.push(['PEXPIRE', 'bighash', '600000']);
+    await bulk(s0, cmds);
+    src.cli('CONFIG', 'RESETSTAT');
+    const { log, messages } = recordingLog();
+    // Small batches, many in flight on the one DUMP connection: a trip loses their replies too.
+    const spec = specFor(src, [tgt], { bigKeyThresholdBytes: 100_000, batchSize: 20, scanCount: 20, concurrency: 8 });
+    const store = new MemoryCopyStore();
+    const p = await new CopyRun(spec, store, { log }).run();
+    expect(store.errors()).toEqual([]);
+    expect(p.scanned).toBe(1002);
+    expect(p.copied).toBe(1002);
+    expect(store.checkpoint?.dbs['0']).toMatchObject({ done: true, scanned: 1002, copied: 1002 });
+    await expectSame();
+    const t0 = await c(tgt);
+    expect(num(await ok(t0, 'PTTL', 'bighash'))).toBeGreaterThan(500_000);
+    const trips = messages.filter((m) => /refused unread/.test(m)).length;
+    expect(trips).toBeGreaterThanOrEqual(1);
+    expect(trips).toBeLessThanOrEqual(2);
+    // The big keys went the chunked way; only the batches hit by a trip were probed.
+    expect(calls(src, 'getrange')).toBeGreaterThan(0);
+    expect(calls(src, 'hscan')).toBeGreaterThan(0);
+    const probes = calls(src, 'memory|usage');
+    expect(probes).toBeGreaterThan(0);
+    expect(probes).toBeLessThanOrEqual(2 * 8 * 20);
+  });
+
+  it('probes every batch with MEMORY USAGE once big keys turn out to be common', async () => {
+    const s0 = await c(src);
+    const cmds: string[][] = [];
+    for (let i = 0; i < 20; i++) cmds.push(['SET', `big:${i}`, `${i}`.padEnd(150_000, 'z')], ['SET', `small:${i}`, 'v']);
+    await bulk(s0, cmds);
+    const { log, messages } = recordingLog();
+    const spec = specFor(src, [tgt], { bigKeyThresholdBytes: 100_000, batchSize: 2, scanCount: 2, concurrency: 1 });
+    const p = await new CopyRun(spec, new MemoryCopyStore(), { log }).run();
+    expect(p.copied).toBe(40);
+    expect(p.errors).toBe(0);
+    await expectSame();
+    expect(messages.filter((m) => /refused unread/.test(m))).toHaveLength(4);
+    expect(messages.filter((m) => /big keys are common/.test(m))).toHaveLength(1);
+  });
+
+  it('error keys carry the DUMP length as size', async () => {
+    const s0 = await c(src);
+    await bulk(s0, [['SET', 'k', 'source-value'], ['SET', 'other', 'v']]);
+    await ok(await c(tgt), 'SET', 'k', 'target-value');
+    const { p, store } = await run(specFor(src, [tgt], { conflictPolicy: 'None' }));
+    expect(p.conflicts).toBe(1);
+    const dump = (await ok(s0, 'DUMP', 'k')) as Buffer;
+    expect(store.errors()).toMatchObject([{ key: Buffer.from('k'), errorClass: 'conflict', size: dump.length }]);
   });
 });
 
