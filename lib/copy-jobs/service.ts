@@ -23,6 +23,7 @@ import {
   type VerificationResult,
   type VerifyOptions,
 } from '../copy/types';
+import { CopyRun, repair, retryErrorKeys, verify } from '../copy';
 import { AppError, conflict, isAppError, notFound, type FieldIssue } from '../errors';
 import type { Logger } from '../logger';
 import { SYSTEM_ACTOR, type Actor } from '../auth/roles';
@@ -69,11 +70,7 @@ export interface CopyEngine {
   repair(spec: CopySpec, mismatches: Mismatch[], opts?: { log?: Logger }): Promise<RepairResult>;
 }
 
-/** Loaded on first use, so the console starts (and other services' tests run) without the engine module. */
-async function loadEngine(): Promise<CopyEngine> {
-  const m = (await import('../copy')) as unknown as CopyEngine;
-  return { CopyRun: m.CopyRun, retryErrorKeys: m.retryErrorKeys, verify: m.verify, repair: m.repair };
-}
+const COPY_ENGINE: CopyEngine = { CopyRun, retryErrorKeys, verify, repair };
 
 export interface CopyJobServiceDeps {
   prisma: PrismaClient;
@@ -189,7 +186,7 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 export class CopyJobService {
   private readonly prisma: PrismaClient;
-  private engineValue?: CopyEngine;
+  private readonly engine: CopyEngine;
   private readonly live = new Map<string, LiveRun>();
   /** Verifications and repairs in flight, awaited on stop. */
   private readonly background = new Set<Promise<unknown>>();
@@ -198,7 +195,7 @@ export class CopyJobService {
 
   constructor(private readonly deps: CopyJobServiceDeps) {
     this.prisma = deps.prisma;
-    this.engineValue = deps.engine;
+    this.engine = deps.engine ?? COPY_ENGINE;
     this.progressIntervalMs = deps.progressIntervalMs ?? 1000;
     deps.endpoints.registerUsage((name) => this.usage(name));
   }
@@ -340,7 +337,7 @@ export class CopyJobService {
       try {
         const spec = await this.buildSpec(row.spec as CopyJobOptions);
         const store = new DbCopyStore(this.prisma, row.id);
-        const engine = await this.engine();
+        const engine = this.engine;
         live.run = new engine.CopyRun(spec, store, { log, signal: abort.signal, progressIntervalMs: this.progressIntervalMs });
         live.run.on('progress', (p: CopyProgress) => this.tick(row.id, live, p));
         if (live.rate) live.run.setRateLimit(live.rate);
@@ -488,7 +485,7 @@ export class CopyJobService {
         const targetSpec: CopySpec = { ...spec, targets: [spec.targets[target]!] };
         let failures: ErrorKeyRecord[];
         try {
-          const res = await (await this.engine()).retryErrorKeys(targetSpec, group.map((r) => ({ key: toBuffer(r.key), db: r.db })), { log: this.deps.log.child({ job: id, retry: true }) });
+          const res = await this.engine.retryErrorKeys(targetSpec, group.map((r) => ({ key: toBuffer(r.key), db: r.db })), { log: this.deps.log.child({ job: id, retry: true }) });
           failures = res.failed.map((f) => ({ ...f, target }));
         } catch (e) {
           failures = group.map((r) => ({ key: toBuffer(r.key), db: r.db, target, errorClass: 'connection', message: (e as Error).message, retryable: true }));
@@ -594,7 +591,7 @@ export class CopyJobService {
   private async runVerification(v: VerificationRow, spec: CopySpec): Promise<void> {
     const log = this.deps.log.child({ job: v.jobId, verification: v.id });
     try {
-      const res = await (await this.engine()).verify(spec, {
+      const res = await this.engine.verify(spec, {
         mode: v.mode as 'full' | 'sample',
         sampleSize: v.sampleSize ?? undefined,
         ttlToleranceMs: v.ttlToleranceMs,
@@ -685,7 +682,7 @@ export class CopyJobService {
         after = rows[rows.length - 1]!.id;
         for (const [target, group] of groupBy(rows, (r) => r.target)) {
           const targetSpec: CopySpec = { ...spec, targets: [spec.targets[target]!] };
-          const res = await (await this.engine()).repair(
+          const res = await this.engine.repair(
             targetSpec,
             group.map((m) => ({ key: toBuffer(m.key), db: m.db, target: 0, kind: m.kind as Mismatch['kind'], detail: m.detail })),
           );
@@ -710,11 +707,6 @@ export class CopyJobService {
   }
 
   // ---- internals ----
-
-  private async engine(): Promise<CopyEngine> {
-    this.engineValue ??= await loadEngine();
-    return this.engineValue;
-  }
 
   private track(p: Promise<unknown>): void {
     const t = p.finally(() => this.background.delete(t));
