@@ -18,7 +18,7 @@ import { useCan } from '@/lib/client/auth';
 import { formatDateTime, formatDuration, formatNumber } from '@/lib/client/format';
 import { ErrorKeysPanel } from './ErrorKeysPanel';
 import { VerificationPanel } from './VerificationPanel';
-import { isActive, useCopyJob, useJobAction, useLiveProgress, useSetRateLimit, useThroughput } from './hooks';
+import { isActive, toPoint, useCopyJob, useJobAction, useLiveProgress, useSetRateLimit, useThroughput } from './hooks';
 import { JobProgress } from './CopyJobsPage';
 import type { CopyJobView } from './types';
 
@@ -132,7 +132,10 @@ export function CopyJobDetail({ id }: { id: string }) {
   if (!job) return <ErrorAlert error={error} />;
   const p = job.progress;
   const perDb = Object.entries(p?.per_db ?? {});
-  const points = throughput.data ?? [];
+  // Stored samples (the whole run, also after it ended or the console restarted) then live ticks.
+  const stored = (job.progress?.throughput ?? []).map(toPoint);
+  const lastStored = stored.at(-1)?.at ?? 0;
+  const points = [...stored, ...(throughput.data ?? []).filter((pt) => pt.at > lastStored)];
 
   return (
     <>
@@ -191,7 +194,7 @@ export function CopyJobDetail({ id }: { id: string }) {
             </Text>
             {points.length < 2 ? (
               <Text size="sm" c="dimmed">
-                {live ? 'Collecting samples…' : 'Live while the job runs and this page is open.'}
+                {live ? 'Collecting samples…' : 'The run was too short to chart.'}
               </Text>
             ) : (
               <AreaChart h={200} data={points} dataKey="time" series={[{ name: 'keys_per_sec', label: 'keys/s', color: 'blue.6' }]} curveType="monotone" withDots={false} />
@@ -203,7 +206,7 @@ export function CopyJobDetail({ id }: { id: string }) {
             </Text>
             {points.length < 2 ? (
               <Text size="sm" c="dimmed">
-                {live ? 'Collecting samples…' : 'Live while the job runs and this page is open.'}
+                {live ? 'Collecting samples…' : 'The run was too short to chart.'}
               </Text>
             ) : (
               <AreaChart h={200} data={points} dataKey="time" series={[{ name: 'mb_per_sec', label: 'MB/s', color: 'teal.6' }]} curveType="monotone" withDots={false} />

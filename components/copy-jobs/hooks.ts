@@ -30,6 +30,10 @@ export interface ThroughputPoint {
   mb_per_sec: number;
 }
 
+export function toPoint(s: { at: number; keys_per_sec: number; bytes_per_sec: number }): ThroughputPoint {
+  return { at: s.at, time: new Date(s.at).toLocaleTimeString(), keys_per_sec: Math.round(s.keys_per_sec), mb_per_sec: Math.round((s.bytes_per_sec / 1048576) * 100) / 100 };
+}
+
 /**
  * Joins the job's room while it is active: each throttled `copy-job:progress` tick is
  * written into the cached job (progress and counts) and appended to the throughput series.
@@ -49,7 +53,7 @@ export function useLiveProgress(id: string, active: boolean) {
           : old,
       );
       qc.setQueryData<ThroughputPoint[]>(copyJobKeys.throughput(id), (old = []) =>
-        [...old, { at: progress.at, time: new Date(progress.at).toLocaleTimeString(), keys_per_sec: Math.round(progress.keys_per_sec), mb_per_sec: Math.round((progress.bytes_per_sec / 1048576) * 100) / 100 }].slice(-300),
+        [...old, toPoint(progress)].slice(-300),
       );
       // A final state: refetch the job for status, timestamps and error key counts.
       if (['completed', 'failed', 'cancelled'].includes(String(progress.state))) void qc.invalidateQueries({ queryKey: copyJobKeys.detail(id) });

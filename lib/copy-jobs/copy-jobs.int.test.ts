@@ -75,6 +75,10 @@ describe.each(kinds)('copy jobs API (%s)', (kind) => {
     expect(Number(await dstC.call('DBSIZE'))).toBe(keys.length);
     // TTLs came along.
     expect(Number(await dstC.call('PTTL', 'user:0'))).toBeGreaterThan(3_000_000);
+    // The throughput series is kept with the job for its charts, down to the final point.
+    expect(done.progress.live).toBe(false);
+    expect(done.progress.throughput.length).toBeGreaterThanOrEqual(1);
+    expect(done.progress.throughput.at(-1)).toEqual({ at: expect.any(Number), keys_per_sec: expect.any(Number), bytes_per_sec: expect.any(Number) });
 
     const list = await api.call('GET', '/api/v1/copy-jobs', admin());
     expect(list.body.jobs.map((j: { id: string }) => j.id)).toContain(jobId);

@@ -104,7 +104,7 @@ export interface CopyJobView extends Omit<CopyJobOptions, 'source' | 'targets'> 
   version: number;
   counts: JobCounts;
   /** Live engine progress while the job runs here; the last snapshot otherwise. */
-  progress: (CopyProgress & { live: boolean }) | null;
+  progress: (CopyProgress & { live: boolean; throughput?: ThroughputSample[] }) | null;
   error: string | null;
   created_by: string;
   created_at: string;
@@ -162,8 +162,28 @@ export interface MismatchItem {
   repaired: boolean;
 }
 
+/** One point of a job's throughput chart (one per progress tick, ~1 s). */
+export interface ThroughputSample {
+  at: number;
+  keys_per_sec: number;
+  bytes_per_sec: number;
+}
+
+/** Points kept per job; when full, every other point is dropped so the whole run stays on the chart. */
+const MAX_SAMPLES = 600;
+
+function addSample(samples: ThroughputSample[], p: CopyProgress, at: number): void {
+  samples.push({ at, keys_per_sec: Math.round(p.keys_per_sec), bytes_per_sec: Math.round(p.bytes_per_sec) });
+  if (samples.length > MAX_SAMPLES) {
+    const kept = samples.filter((_, i) => i % 2 === 1);
+    samples.splice(0, samples.length, ...kept);
+  }
+}
+
 interface LiveRun {
   run: CopyRunLike;
+  /** The throughput series, persisted with the last progress snapshot. */
+  samples: ThroughputSample[];
   abort: AbortController;
   done: Promise<void>;
   /** Set by stop(): the run ends because the console stops, not because of the job. */
@@ -330,7 +350,9 @@ export class CopyJobService {
     if (this.live.has(row.id) || this.stopped) return;
     const log = this.deps.log.child({ job: row.id });
     const abort = new AbortController();
-    const live: LiveRun = { abort, stopping: false, lastEmit: 0 } as LiveRun;
+    // A resumed job's chart continues from what its earlier runs recorded.
+    const samples = [...(((row.progress as { throughput?: ThroughputSample[] } | null)?.throughput) ?? [])];
+    const live: LiveRun = { abort, stopping: false, lastEmit: 0, samples } as LiveRun;
     this.live.set(row.id, live);
     live.done = (async () => {
       let final: CopyProgress;
@@ -358,7 +380,8 @@ export class CopyJobService {
   private async settle(id: string, live: LiveRun, final: CopyProgress): Promise<void> {
     if (this.live.get(id) === live) this.live.delete(id);
     if (live.timer) clearTimeout(live.timer);
-    await this.prisma.copyJob.update({ where: { id }, data: { progress: final as never } });
+    addSample(live.samples, final, Date.now());
+    await this.prisma.copyJob.update({ where: { id }, data: { progress: { ...final, throughput: live.samples } as never } });
     // A run that reached the end while the console stopped is complete all the same.
     if (live.stopping && final.state !== 'completed') {
       this.deps.log.info({ job: id, copied: final.copied }, 'copy job run stopped for shutdown; it resumes at the next start');
@@ -394,12 +417,14 @@ export class CopyJobService {
     live.timer = undefined;
     if (!live.pending) return;
     live.lastEmit = Date.now();
-    this.emit(id, live.pending);
+    // The sample and the tick share a timestamp, so the page can join stored and live points.
+    addSample(live.samples, live.pending, live.lastEmit);
+    this.emit(id, live.pending, live.lastEmit);
     live.pending = undefined;
   }
 
-  private emit(id: string, p: CopyProgress): void {
-    this.deps.notifier.toRoom(`copy-job:${id}`, 'copy-job:progress', { ...p, id, at: Date.now() });
+  private emit(id: string, p: CopyProgress, at = Date.now()): void {
+    this.deps.notifier.toRoom(`copy-job:${id}`, 'copy-job:progress', { ...p, id, at });
   }
 
   /**
@@ -732,7 +757,11 @@ export class CopyJobService {
   private toView(row: JobRow, counts: ErrorKeyCounts | undefined): CopyJobView {
     const { source: _s, targets: _t, ...options } = row.spec as CopyJobOptions;
     const live = this.live.get(row.id);
-    const progress = live?.run ? { ...live.run.progress(), live: true } : row.progress ? { ...(row.progress as unknown as CopyProgress), live: false } : null;
+    const progress = live?.run
+      ? { ...live.run.progress(), live: true, throughput: live.samples }
+      : row.progress
+        ? { ...(row.progress as unknown as CopyProgress & { throughput?: ThroughputSample[] }), live: false }
+        : null;
     return {
       id: row.id,
       source: row.source,

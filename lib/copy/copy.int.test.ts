@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RedisConnection } from '../redis/connection';
@@ -279,8 +280,9 @@ describe('copy: guarded DUMP (default big-key probe)', () => {
     const s0 = await c(src);
     const cmds: string[][] = [];
     for (let i = 0; i < 1000; i++) cmds.push(['SET', `small:${i}`, `v${i}`]);
-    cmds.push(['SET', 'bigstr', 'x'.repeat(300_000)]);
-    cmds.push(['HSET', 'bighash', ...Array.from({ length: 3000 }, (_, i) => [`f${i}`, `value-${i}-${'y'.repeat(60)}`]).flat()]);
+    // Random bytes: DUMP LZF-compresses repetitive values far below the threshold.
+    cmds.push(['SET', 'bigstr', randomBytes(150_000).toString('base64')]);
+    cmds.push(['HSET', 'bighash', ...Array.from({ length: 3000 }, (_, i) => [`f${i}`, randomBytes(45).toString('base64')]).flat()]);
     cmds.push(['PEXPIRE', 'bighash', '600000']);
     await bulk(s0, cmds);
     src.cli('CONFIG', 'RESETSTAT');
@@ -310,7 +312,7 @@ describe('copy: guarded DUMP (default big-key probe)', () => {
   it('probes every batch with MEMORY USAGE once big keys turn out to be common', async () => {
     const s0 = await c(src);
     const cmds: string[][] = [];
-    for (let i = 0; i < 20; i++) cmds.push(['SET', `big:${i}`, `${i}`.padEnd(150_000, 'z')], ['SET', `small:${i}`, 'v']);
+    for (let i = 0; i < 20; i++) cmds.push(['SET', `big:${i}`, randomBytes(110_000).toString('base64')], ['SET', `small:${i}`, 'v']);
     await bulk(s0, cmds);
     const { log, messages } = recordingLog();
     const spec = specFor(src, [tgt], { bigKeyThresholdBytes: 100_000, batchSize: 2, scanCount: 2, concurrency: 1 });

@@ -18,6 +18,7 @@ import { targetTlsOptions } from '@/lib/redis/target';
 import type { BackendTarget } from './types';
 import type { Engine } from './engine';
 import type { Session } from './session';
+import { OutQueue } from './outq';
 
 export const F_SELECT = 1;
 export const F_BLOCKING = 2;
@@ -59,8 +60,8 @@ export class BackendConn {
   count = 0;
   /** Entries at the tail not yet written (their tSent is stamped at flush). */
   private unsent = 0;
-  private out: Buffer[] = [];
-  private outLen = 0;
+  /** Requests gathered this turn (views of client chunks, merged when contiguous). */
+  private readonly out = new OutQueue();
   dirty = false;
   private handshakeLeft = 0;
   private attempts = 0;
@@ -173,7 +174,7 @@ export class BackendConn {
     this.attempts = 0;
     this.lastError = '';
     this.engine.onBackendState();
-    if (this.outLen > 0) this.flush(performance.now());
+    if (this.out.length > 0) this.flush(performance.now());
   }
 
   private push(owner: Session | null, flags: number, arg: number, tQueued: number): void {
@@ -231,7 +232,6 @@ export class BackendConn {
 
   private queueBytes(raw: Buffer): void {
     this.out.push(raw);
-    this.outLen += raw.length;
     if (!this.dirty) {
       this.dirty = true;
       this.engine.markBackendDirty(this);
@@ -251,17 +251,13 @@ export class BackendConn {
     return this.socket?.writableLength ?? 0;
   }
 
-  /** Writes what was gathered this turn in one write; holds it while the handshake runs. */
+  /** Writes what was gathered this turn in one (v)write; holds it while the handshake runs. */
   flush(now: number): void {
     this.dirty = false;
-    if (this.state !== 'ready' || this.outLen === 0 || this.socket === null) return;
+    if (this.state !== 'ready' || this.out.length === 0 || this.socket === null) return;
     for (let k = this.count - this.unsent; k < this.count; k++) this.tSent[(this.head + k) & this.mask] = now;
     this.unsent = 0;
-    const out = this.out;
-    const data = out.length === 1 ? out[0] : Buffer.concat(out, this.outLen);
-    this.out = [];
-    this.outLen = 0;
-    this.socket.write(data);
+    this.out.writeTo(this.socket);
   }
 
   /** Age in ms of the oldest unanswered command that is not a blocking call; -1 when none. */
@@ -356,8 +352,7 @@ export class BackendConn {
   }
 
   private failPending(line: Buffer, kind: 'backend_down' | 'timeout'): void {
-    this.out = [];
-    this.outLen = 0;
+    this.out.clear();
     this.unsent = 0;
     const errors = this.engine.counters.errors;
     while (this.count > 0) {
@@ -396,8 +391,7 @@ export class BackendConn {
     this.count = 0;
     this.head = 0;
     this.unsent = 0;
-    this.out = [];
-    this.outLen = 0;
+    this.out.clear();
   }
 }
 

@@ -30,6 +30,7 @@ import {
 import { encodeCommand, encodeReply, RequestFramer, RespMap, RespType, type RespCommand, type RespValue } from '@/lib/resp';
 import { BackendConn, F_BARRIER, F_BLOCKING, F_SELECT, F_SWALLOW } from './backend';
 import type { Engine } from './engine';
+import { OutQueue } from './outq';
 import { peekPubsub, PS_NONE, PS_SSUBSCRIBE, PS_SUBSCRIBE, PS_SUNSUBSCRIBE, PS_UNSUBSCRIBE } from './pubsub-frame';
 import type { CommandView, SessionView } from './types';
 
@@ -87,8 +88,6 @@ const BAD_NAME = Buffer.from('-ERR Client names cannot contain spaces, newlines 
 const NO_CLIENT_REPLY = Buffer.from('-ERR interlay: CLIENT REPLY OFF|SKIP is not supported through the interlay\r\n');
 const DEDICATED_LOST = 'backend connection holding this client\'s state was lost';
 
-/** Large writes go out as separate buffers (writev) instead of being copied together. */
-const CONCAT_LIMIT = 64 * 1024;
 /** Pause a client's input while its backend conn has this much unsent. */
 const BACKEND_HIGH_WATER = 64 * 1024 * 1024;
 
@@ -139,8 +138,8 @@ export class Session implements SessionView {
   private draining = false;
   private fatal: string | null = null;
 
-  private out: Buffer[] = [];
-  private outLen = 0;
+  /** Replies gathered until the next flush (views of backend chunks, merged when contiguous). */
+  private readonly out = new OutQueue();
   dirty = false;
   private tNow = 0;
   private readonly scratch: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
@@ -678,36 +677,20 @@ export class Session implements SessionView {
   pushOut(buf: Buffer): void {
     if (this.closed) return;
     this.out.push(buf);
-    this.outLen += buf.length;
     if (!this.dirty) {
       this.dirty = true;
       this.engine.markClientDirty(this);
     }
   }
 
-  /** Writes everything gathered this turn: one buffer when small, writev when large. */
+  /** Writes everything gathered this turn in one (v)write (see OutQueue). */
   flush(): void {
     this.dirty = false;
     if (this.closed) {
-      this.out.length = 0;
-      this.outLen = 0;
+      this.out.clear();
       return;
     }
-    const out = this.out;
-    const n = out.length;
-    if (n > 0) {
-      this.engine.counters.bytesOut += this.outLen;
-      const sock = this.socket;
-      if (n === 1) sock.write(out[0]);
-      else if (this.outLen <= CONCAT_LIMIT) sock.write(Buffer.concat(out, this.outLen));
-      else {
-        sock.cork();
-        for (let i = 0; i < n; i++) sock.write(out[i]);
-        sock.uncork();
-      }
-      out.length = 0;
-      this.outLen = 0;
-    }
+    if (this.out.length > 0) this.engine.counters.bytesOut += this.out.writeTo(this.socket);
     if (this.closing) this.socket.end();
   }
 
@@ -722,7 +705,7 @@ export class Session implements SessionView {
   onClosed(): void {
     if (this.closed) return;
     this.closed = true;
-    this.out.length = 0;
+    this.out.clear();
     this.queue = null;
     const d = this.dedicated;
     if (d !== null) {
