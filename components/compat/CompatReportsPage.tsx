@@ -3,8 +3,9 @@
 
 import { useState } from 'react';
 import Link from 'next/link';
-import { Anchor, Badge, Button, Card, Center, Group, Loader, Stack, Table, Text } from '@mantine/core';
-import { IconPlus } from '@tabler/icons-react';
+import { Anchor, Badge, Button, Group, Table, Text } from '@mantine/core';
+import { PageLoader, ListEmpty } from '@/components/ui/PageStates';
+import { IconPlus, IconClipboardCheck } from '@tabler/icons-react';
 import { useCan } from '@/lib/client/auth';
 import { formatDateTime } from '@/lib/client/format';
 import { ErrorAlert, PageHeader, StatusBadge } from '@/components/ui';
@@ -30,18 +31,9 @@ export function CompatReportsPage() {
       />
       <ErrorAlert error={error} mb="md" />
       {isLoading ? (
-        <Center p="xl">
-          <Loader />
-        </Center>
+        <PageLoader />
       ) : !data || data.length === 0 ? (
-        <Card withBorder p="xl">
-          <Stack align="center" gap="xs">
-            <Text fw={500}>No reports yet</Text>
-            <Text c="dimmed" size="sm">
-              Pick a source and a target endpoint to check what a migration between them needs.
-            </Text>
-          </Stack>
-        </Card>
+        <ListEmpty icon={<IconClipboardCheck size={26} />} title="No reports yet" description="Pick a source and a target endpoint to check what a migration between them needs." />
       ) : (
         <Table.ScrollContainer minWidth={800}>
           <Table verticalSpacing="sm" highlightOnHover data-testid="compat-table">

@@ -6,7 +6,8 @@
 'use client';
 
 import { useState } from 'react';
-import { Accordion, Alert, Badge, Button, Card, Center, Group, Loader, Modal, SimpleGrid, Stack, Table, Tabs, Text, Textarea, Title } from '@mantine/core';
+import { Accordion, Alert, Badge, Button, Card, Group, Loader, Modal, SimpleGrid, Stack, Table, Tabs, Text, Textarea, Title } from '@mantine/core';
+import { PageLoader } from '@/components/ui/PageStates';
 import { IconDownload, IconRefresh } from '@tabler/icons-react';
 import { useCan } from '@/lib/client/auth';
 import { formatDateTime, formatDuration, formatNumber } from '@/lib/client/format';
@@ -33,9 +34,7 @@ export function ReportDetail({ id }: { id: string }) {
 
   if (isLoading) {
     return (
-      <Center p="xl">
-        <Loader />
-      </Center>
+      <PageLoader />
     );
   }
   if (!r) return <ErrorAlert error={error} />;

@@ -7,7 +7,8 @@
 
 import { useState } from 'react';
 import { AreaChart } from '@mantine/charts';
-import { Button, Card, Center, Group, Loader, NumberInput, Popover, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Button, Card, Group, NumberInput, Popover, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { PageLoader } from '@/components/ui/PageStates';
 import { IconPlayerPause, IconPlayerPlay, IconGauge } from '@tabler/icons-react';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
@@ -124,9 +125,7 @@ export function CopyJobDetail({ id }: { id: string }) {
 
   if (isLoading) {
     return (
-      <Center p="xl">
-        <Loader />
-      </Center>
+      <PageLoader />
     );
   }
   if (!job) return <ErrorAlert error={error} />;

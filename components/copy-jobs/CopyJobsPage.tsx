@@ -6,8 +6,9 @@
 
 import Link from 'next/link';
 import { useDisclosure } from '@mantine/hooks';
-import { Anchor, Button, Card, Center, Loader, Table, Text } from '@mantine/core';
-import { IconPlus } from '@tabler/icons-react';
+import { Anchor, Button, Table, Text } from '@mantine/core';
+import { PageLoader, ListEmpty } from '@/components/ui/PageStates';
+import { IconPlus, IconCopy } from '@tabler/icons-react';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
 import { ProgressWithEta } from '@/components/ui/ProgressWithEta';
@@ -52,15 +53,9 @@ export function CopyJobsPage() {
       />
       <ErrorAlert error={jobs.error} />
       {jobs.isLoading ? (
-        <Center p="xl">
-          <Loader />
-        </Center>
+        <PageLoader />
       ) : (jobs.data ?? []).length === 0 ? (
-        <Card withBorder p="xl">
-          <Text c="dimmed" ta="center">
-            No copy jobs yet.{canOperate ? ' Start one with "New copy job".' : ''}
-          </Text>
-        </Card>
+        <ListEmpty icon={<IconCopy size={26} />} title="No copy jobs yet" description={canOperate ? 'Start one with "New copy job".' : 'An operator has not started any copy job yet.'} />
       ) : (
         <Table striped highlightOnHover verticalSpacing="sm" data-testid="copy-jobs-table">
           <Table.Thead>

@@ -8,7 +8,8 @@
 import { useMemo } from 'react';
 import { useRouter } from 'next/navigation';
 import { AreaChart, BarChart, LineChart } from '@mantine/charts';
-import { Anchor, Card, Center, Code, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Card, Center, Code, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { PageLoader } from '@/components/ui/PageStates';
 import Link from 'next/link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
@@ -58,9 +59,7 @@ export function InterlayDetail({ id }: { id: string }) {
 
   if (isLoading) {
     return (
-      <Center p="xl">
-        <Loader />
-      </Center>
+      <PageLoader />
     );
   }
   if (!il) return <ErrorAlert error={error} />;

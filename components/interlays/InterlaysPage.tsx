@@ -3,8 +3,9 @@
 
 import { useState } from 'react';
 import Link from 'next/link';
-import { Anchor, Button, Card, Center, Group, Loader, Stack, Table, Text } from '@mantine/core';
-import { IconPlus } from '@tabler/icons-react';
+import { Anchor, Button, Group, Table, Text } from '@mantine/core';
+import { PageLoader, ListEmpty } from '@/components/ui/PageStates';
+import { IconPlus, IconArrowsExchange } from '@tabler/icons-react';
 import { useCan } from '@/lib/client/auth';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
@@ -35,18 +36,17 @@ export function InterlaysPage() {
       />
       <ErrorAlert error={error} mb="md" />
       {isLoading ? (
-        <Center p="xl">
-          <Loader />
-        </Center>
+        <PageLoader />
       ) : data && data.length === 0 ? (
-        <Card withBorder p="xl">
-          <Stack align="center" gap="xs">
-            <Text fw={500}>No interlays yet</Text>
-            <Text c="dimmed" size="sm">
+        <ListEmpty
+          icon={<IconArrowsExchange size={26} />}
+          title="No interlays yet"
+          description={
+            <>
               Create one in front of an endpoint, start it, and connect with <Text span ff="monospace">redis-cli -p &lt;port&gt;</Text>.
-            </Text>
-          </Stack>
-        </Card>
+            </>
+          }
+        />
       ) : (
         <Table.ScrollContainer minWidth={900}>
           <Table verticalSpacing="sm" highlightOnHover data-testid="interlays-table">

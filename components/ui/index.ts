@@ -7,3 +7,4 @@ export { ProgressWithEta, type ProgressWithEtaProps } from './ProgressWithEta';
 export { StatusBadge, type StatusBadgeProps } from './StatusBadge';
 export { applyServerErrors, type ApplyServerErrorsOptions } from './apply-server-errors';
 export { notifyError, notifySuccess } from './notify';
+export { ListEmpty, PageLoader } from './PageStates';
