@@ -72,36 +72,41 @@ export class OutQueue {
     const n = bufs.length;
     if (n === 1) {
       sock.write(bufs[0]);
-    } else if (total <= COPY_TOTAL_MAX) {
+      return total;
+    }
+    if (total <= COPY_TOTAL_MAX) {
       sock.write(Buffer.concat(bufs, total));
-    } else {
-      // Corked writes of several buffers leave as one writev when uncorked.
-      sock.cork();
-      let from = 0; // first of the pending small entries
-      let smallLen = 0;
-      for (let i = 0; i < n; i++) {
-        const b = bufs[i];
-        if (b.length < SMALL_ENTRY) {
-          smallLen += b.length;
-          continue;
-        }
-        if (i > from) writeGroup(sock, bufs, from, i, smallLen);
-        sock.write(b);
-        from = i + 1;
-        smallLen = 0;
+      return total;
+    }
+    // Large entries as they are; each run of small ones between them copied into one buffer.
+    const parts: Buffer[] = [];
+    let from = 0; // first of the pending small entries
+    let smallLen = 0;
+    for (let i = 0; i < n; i++) {
+      const b = bufs[i];
+      if (b.length < SMALL_ENTRY) {
+        smallLen += b.length;
+        continue;
       }
-      if (n > from) writeGroup(sock, bufs, from, n, smallLen);
+      if (i > from) parts.push(group(bufs, from, i, smallLen));
+      parts.push(b);
+      from = i + 1;
+      smallLen = 0;
+    }
+    if (n > from) parts.push(group(bufs, from, n, smallLen));
+    if (parts.length === 1) {
+      sock.write(parts[0]);
+    } else {
+      // Writes made while corked leave as one writev at uncork.
+      sock.cork();
+      for (let i = 0; i < parts.length; i++) sock.write(parts[i]);
       sock.uncork();
     }
     return total;
   }
 }
 
-/** Writes bufs[from, to) (all small): one of them as is, several copied into one. */
-function writeGroup(sock: net.Socket, bufs: Buffer[], from: number, to: number, len: number): void {
-  if (to - from === 1) {
-    sock.write(bufs[from]);
-    return;
-  }
-  sock.write(Buffer.concat(bufs.slice(from, to), len));
+/** bufs[from, to) (all small) as one buffer: the entry itself, or a copy of them together. */
+function group(bufs: Buffer[], from: number, to: number, len: number): Buffer {
+  return to - from === 1 ? bufs[from] : Buffer.concat(bufs.slice(from, to), len);
 }

@@ -251,7 +251,7 @@ export class Session implements SessionView {
     const nl = cmd.offsets[1] - ns;
     let info: CommandInfo;
     const last = this.lastName;
-    if (nl === this.lastNameLen && raw.compare(last, 0, nl, ns, ns + nl) === 0) {
+    if (nl === this.lastNameLen && sameBytes(raw, ns, last, nl)) {
       info = this.lastInfo;
     } else {
       const name0 = raw.subarray(ns, ns + nl);
@@ -713,6 +713,15 @@ export class Session implements SessionView {
       this.engine.releaseDedicated(d, this.inflight === 0 && !this.hasState() && this.subSynced && !this.pubsubUsed);
     }
   }
+}
+
+/**
+ * a[as, as + n) equals b[0, n). A JS loop: names are a few bytes, and a native
+ * `Buffer.compare` call costs more than comparing them (it ran once per command).
+ */
+function sameBytes(a: Buffer, as: number, b: Buffer, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[as + i] !== b[i]) return false;
+  return true;
 }
 
 /** A db index or protocol version: a small non-negative decimal; -1 otherwise. */
