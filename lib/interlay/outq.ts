@@ -7,7 +7,8 @@
  * chunk. Those views sit back to back in the same memory, so `push` merges a view that
  * starts where the previous one ended into a single run (no copy, no per-command entry):
  * a 16-command pipeline of 1 KB values becomes one 17 KB entry instead of 16.
- * Writing a run is exactly writing its pieces, since they are the same bytes.
+ * Writing a run is exactly writing its pieces, since they are the same bytes (as before,
+ * queued buffers must not be mutated until written; socket chunks never are).
  *
  * `writeTo` then picks per turn: one entry → written as is; a small total → one copy
  * (cheaper than a writev of many tiny iovecs); otherwise the socket is corked and large
@@ -36,7 +37,7 @@ export class OutQueue {
     this.length += n;
     const first = this.runFirst;
     if (first !== null) {
-      if (b.buffer === first.buffer && b.byteOffset === this.runEnd) {
+      if (b.byteOffset === this.runEnd && b.buffer === first.buffer) {
         this.runEnd += n;
         return;
       }
