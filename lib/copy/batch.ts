@@ -144,8 +144,8 @@ export interface BatchOutcome {
   errors: ErrorKeyRecord[];
 }
 
-// Per-key states.
-const TODO = 0;
+// Per-key states within a batch (UNCOPIED: still to be restored on the fast path).
+const UNCOPIED = 0;
 const EXPIRED = 1;
 const SKIPPED = 2;
 const FILTERED = 3;
@@ -198,7 +198,7 @@ export async function copyBatch(
   // 1. Probe: types (several TYPE filters), and sizes in 'memory-usage' mode, before any DUMP.
   const mode = ctx.bigKeyProbe;
   if (mode === 'memory-usage' || typeFilter) await probeKeys(ctx, keys, state, mode === 'memory-usage', typeFilter);
-  if (spec.forceTypedCopy) for (let i = 0; i < n; i++) if (state[i] === TODO) state[i] = TYPED;
+  if (spec.forceTypedCopy) for (let i = 0; i < n; i++) if (state[i] === UNCOPIED) state[i] = TYPED;
 
   // 2. DUMP + PTTL of the small keys.
   const { idx, replies, at: tDump } = mode === 'guarded-dump' ? await dumpGuarded(ctx, keys, state) : await dumpKeys(ctx.src, keys, state);
@@ -299,7 +299,7 @@ export async function copyBatch(
   // 5. Keys the live path wrote while this batch was in flight: our RESTORE may have
   // overwritten the newer mirrored write, so copy them again from the source (which has it).
   if (hooks.touchedSince) {
-    const again = keys.filter((k, i) => (state[i] === TODO || state[i] === BIG || state[i] === TYPED) && hooks.touchedSince!(k, epoch));
+    const again = keys.filter((k, i) => (state[i] === UNCOPIED || state[i] === BIG || state[i] === TYPED) && hooks.touchedSince!(k, epoch));
     if (again.length > 0) await copyBatch(ctx, again, 'Replace', { takeBytes: hooks.takeBytes });
   }
 
@@ -337,7 +337,7 @@ export async function copyBatch(
 /** Indices of the keys still to copy the fast way. */
 function todo(state: Uint8Array): number[] {
   const idx: number[] = [];
-  for (let i = 0; i < state.length; i++) if (state[i] === TODO) idx.push(i);
+  for (let i = 0; i < state.length; i++) if (state[i] === UNCOPIED) idx.push(i);
   return idx;
 }
 
