@@ -16,37 +16,13 @@ import { ConfirmButton } from '@/components/ui/ConfirmButton';
 import { ProgressWithEta } from '@/components/ui/ProgressWithEta';
 import { StatusBadge } from '@/components/ui/StatusBadge';
 import { useCan } from '@/lib/client/auth';
-import { formatDateTime, formatDuration, formatNumber } from '@/lib/client/format';
+import { formatBytes, formatDateTime, formatDuration, formatNumber } from '@/lib/client/format';
+import { StatCard as Stat } from '@/components/ui/StatCard';
 import { ErrorKeysPanel } from './ErrorKeysPanel';
 import { VerificationPanel } from './VerificationPanel';
 import { isActive, toPoint, useCopyJob, useJobAction, useLiveProgress, useSetRateLimit, useThroughput } from './hooks';
 import { JobProgress } from './CopyJobsPage';
 import type { CopyJobView } from './types';
-
-function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <Card withBorder padding="sm">
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {label}
-      </Text>
-      <Text size="lg" fw={600} data-testid={testId}>
-        {value}
-      </Text>
-    </Card>
-  );
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
 
 function RateLimitControl({ job }: { job: CopyJobView }) {
   const set = useSetRateLimit(job.id);

@@ -17,22 +17,10 @@ import { ConnectionString } from './ConnectionString';
 import { InterlayActions } from './InterlayActions';
 import { InterlayStatusBadge } from './InterlayStatusBadge';
 import { useInterlay, useInterlayHistory, useLiveMetrics } from './hooks';
-import { formatBytes, formatClock, formatMicros, formatNumber } from './format';
+import { formatBytes, formatClock, formatMicros, formatNumber } from '@/lib/client/format';
+import { StatCard as Stat } from '@/components/ui/StatCard';
 
 const ACTIVE = new Set(['starting', 'listening', 'draining']);
-
-function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <Card withBorder padding="sm">
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {label}
-      </Text>
-      <Text size="xl" fw={600} data-testid={testId}>
-        {value}
-      </Text>
-    </Card>
-  );
-}
 
 function ChartCard({ title, children }: { title: string; children: React.ReactNode }) {
   return (

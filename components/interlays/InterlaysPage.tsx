@@ -14,7 +14,7 @@ import { InterlayActions } from './InterlayActions';
 import { InterlayFormModal } from './InterlayForm';
 import { InterlayStatusBadge } from './InterlayStatusBadge';
 import { useInterlays } from './hooks';
-import { formatNumber } from './format';
+import { formatNumber } from '@/lib/client/format';
 
 export function InterlaysPage() {
   const { data, error, isLoading } = useInterlays();

@@ -8,3 +8,4 @@ export { StatusBadge, type StatusBadgeProps } from './StatusBadge';
 export { applyServerErrors, type ApplyServerErrorsOptions } from './apply-server-errors';
 export { notifyError, notifySuccess } from './notify';
 export { ListEmpty, PageLoader } from './PageStates';
+export { StatCard } from './StatCard';
