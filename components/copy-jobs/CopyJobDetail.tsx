@@ -93,6 +93,11 @@ function JobActions({ job }: { job: CopyJobView }) {
   );
 }
 
+const THROUGHPUT_CHARTS = [
+  { title: 'Keys per second', series: 'keys_per_sec', label: 'keys/s', color: 'blue.6' },
+  { title: 'MB per second', series: 'mb_per_sec', label: 'MB/s', color: 'teal.6' },
+] as const;
+
 export function CopyJobDetail({ id }: { id: string }) {
   const { data: job, error, isLoading } = useCopyJob(id);
   const live = job ? isActive(job.status) : false;
@@ -163,30 +168,20 @@ export function CopyJobDetail({ id }: { id: string }) {
           <Stat label="Bytes" value={formatBytes(job.counts.bytes)} />
         </SimpleGrid>
         <SimpleGrid cols={{ base: 1, md: 2 }}>
-          <Card withBorder padding="md">
-            <Text fw={600} size="sm" mb="xs">
-              Keys per second
-            </Text>
-            {points.length < 2 ? (
-              <Text size="sm" c="dimmed">
-                {live ? 'Collecting samples…' : 'The run was too short to chart.'}
+          {THROUGHPUT_CHARTS.map((c) => (
+            <Card key={c.series} withBorder padding="md">
+              <Text fw={600} size="sm" mb="xs">
+                {c.title}
               </Text>
-            ) : (
-              <AreaChart h={200} data={points} dataKey="time" series={[{ name: 'keys_per_sec', label: 'keys/s', color: 'blue.6' }]} curveType="monotone" withDots={false} />
-            )}
-          </Card>
-          <Card withBorder padding="md">
-            <Text fw={600} size="sm" mb="xs">
-              MB per second
-            </Text>
-            {points.length < 2 ? (
-              <Text size="sm" c="dimmed">
-                {live ? 'Collecting samples…' : 'The run was too short to chart.'}
-              </Text>
-            ) : (
-              <AreaChart h={200} data={points} dataKey="time" series={[{ name: 'mb_per_sec', label: 'MB/s', color: 'teal.6' }]} curveType="monotone" withDots={false} />
-            )}
-          </Card>
+              {points.length < 2 ? (
+                <Text size="sm" c="dimmed">
+                  {live ? 'Collecting samples…' : 'The run was too short to chart.'}
+                </Text>
+              ) : (
+                <AreaChart h={200} data={points} dataKey="time" series={[{ name: c.series, label: c.label, color: c.color }]} curveType="monotone" withDots={false} />
+              )}
+            </Card>
+          ))}
         </SimpleGrid>
         <ErrorKeysPanel job={job} />
         <VerificationPanel job={job} />

@@ -15,7 +15,7 @@ import type { EndpointView, WireConn, WireCredentials } from '@/lib/client/types
 import { CheckReportView } from './CheckReportView';
 import { CheckSummary } from './CheckSummary';
 import { CommandConsole } from './CommandConsole';
-import { useCheckEndpoint, useDeleteEndpoint, useEndpoint } from './hooks';
+import { deleteEndpointMessage, useCheckEndpoint, useDeleteEndpoint, useEndpoint } from './hooks';
 
 interface RoleRow {
   role: string;
@@ -117,11 +117,7 @@ export function EndpointDetail({ name }: { name: string }) {
               <ConfirmButton
                 leftSection={<IconTrash size={16} />}
                 title={`Delete endpoint "${e.endpoint}"?`}
-                message={
-                  e.used_by.length
-                    ? `It is used by ${e.used_by.map((u) => `${u.type} ${u.id}`).join(', ')}; the server will refuse until those are removed.`
-                    : 'The stored connection settings and passwords are removed. The database itself is not touched.'
-                }
+                message={deleteEndpointMessage(e)}
                 confirmLabel="Delete"
                 onConfirm={async () => {
                   await del.mutateAsync(e.endpoint);

@@ -11,7 +11,7 @@ import { ConfirmButton, ErrorAlert, PageHeader, notifyError, notifySuccess } fro
 import { useCan } from '@/lib/client/auth';
 import { roleAddresses } from '@/lib/client/endpoint-config';
 import { CheckSummary } from './CheckSummary';
-import { useCheckEndpoint, useDeleteEndpoint, useEndpoints } from './hooks';
+import { deleteEndpointMessage, useCheckEndpoint, useDeleteEndpoint, useEndpoints } from './hooks';
 
 export function EndpointsList() {
   const endpoints = useEndpoints();
@@ -147,11 +147,7 @@ export function EndpointsList() {
                             icon={<IconTrash size={18} />}
                             label={`Delete ${e.endpoint}`}
                             title={`Delete endpoint "${e.endpoint}"?`}
-                            message={
-                              e.used_by.length
-                                ? `It is used by ${e.used_by.map((u) => `${u.type} ${u.id}`).join(', ')}; the server will refuse until those are removed.`
-                                : 'The stored connection settings and passwords are removed. The database itself is not touched.'
-                            }
+                            message={deleteEndpointMessage(e)}
                             confirmLabel="Delete"
                             onConfirm={async () => {
                               await del.mutateAsync(e.endpoint);

@@ -33,6 +33,13 @@ export function useCheckEndpoint() {
   });
 }
 
+/** The delete confirmation: what deleting removes, or who still uses the endpoint (the server answers 409). */
+export function deleteEndpointMessage(e: Pick<EndpointView, 'used_by'>): string {
+  return e.used_by.length
+    ? `It is used by ${e.used_by.map((u) => `${u.type} ${u.id}`).join(', ')}; the server will refuse until those are removed.`
+    : 'The stored connection settings and passwords are removed. The database itself is not touched.';
+}
+
 export function useDeleteEndpoint() {
   const qc = useQueryClient();
   return useMutation({
