@@ -3,11 +3,17 @@
  * an Interlay (in this process), alternating several rounds; prints medians and ratios.
  * Then the RSS cost of 1,000 idle client connections.
  *
- *   npx tsx bench/interlay.ts [--rounds 3] [--n 200000] [--pool 1]
+ *   npx tsx bench/interlay.ts [--rounds 3] [--n 200000] [--pool 1] [--only "-P 16"]
+ *
+ * Besides throughput it prints the CPU each process spent per request (from /proc, µs):
+ * the proxy's own cost, and what Redis and redis-benchmark spent, direct vs proxied. On a
+ * machine where all three share two cores those costs decide the ratio, and they are far
+ * less noisy than the rates.
  *
  * Never touches the Redis on 6379.
  */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { startRedis, freePort } from '@/test/redis-server';
@@ -23,8 +29,21 @@ function arg(name: string, def: number): number {
 const ROUNDS = arg('rounds', 3);
 const N = arg('n', 200_000);
 const POOL = arg('pool', 1);
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 
 interface Result { rps: number; p99: number }
+/** CPU µs per request of one run: the interlay (this process), redis-server, redis-benchmark. */
+interface Cpu { proxy: number; redis: number; client: number }
+
+const TICK_US = 1e6 / 100; // USER_HZ
+/** utime+stime (and cutime+cstime: reaped children) of a process, in µs. */
+function procCpu(pid: number | 'self'): { own: number; children: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the name: state(0) ... utime(11) stime(12) cutime(13) cstime(14).
+  return { own: (Number(f[11]) + Number(f[12])) * TICK_US, children: (Number(f[13]) + Number(f[14])) * TICK_US };
+}
 
 /** redis-benchmark --csv: one line per test, "test","rps","avg","min","p50","p95","p99","max". */
 async function bench(port: number, extra: string[]): Promise<Record<string, Result>> {
@@ -45,6 +64,22 @@ const median = (xs: number[]) => {
 };
 
 const redis = await startRedis();
+
+/** One redis-benchmark run with the CPU every process spent on it. */
+async function measured(port: number, extra: string[], proxied: boolean): Promise<{ res: Record<string, Result>; cpu: Cpu }> {
+  const self0 = process.cpuUsage();
+  const kids0 = procCpu('self').children;
+  const redis0 = procCpu(redis.pid).own;
+  const res = await bench(port, extra);
+  const self1 = process.cpuUsage(self0);
+  const requests = N * Object.keys(res).length;
+  const cpu: Cpu = {
+    proxy: proxied ? (self1.user + self1.system) / requests : 0,
+    redis: (procCpu(redis.pid).own - redis0) / requests,
+    client: (procCpu('self').children - kids0) / requests,
+  };
+  return { res, cpu };
+}
 const port = await freePort();
 const interlay = new Interlay({
   id: 'bench',
@@ -61,7 +96,7 @@ const configs: { name: string; args: string[] }[] = [
   { name: '-P 16', args: ['-P', '16'] },
   { name: '-P 1 -d 1024', args: ['-P', '1', '-d', '1024'] },
   { name: '-P 16 -d 1024', args: ['-P', '16', '-d', '1024'] },
-];
+].filter((c) => ONLY === undefined || c.name === ONLY);
 
 // Warm-up (not measured): let V8 optimise the interlay's hot path, as in a long-running proxy.
 await bench(port, ['-P', '16']);
@@ -69,13 +104,16 @@ await bench(port, ['-P', '1']);
 
 type Samples = Record<string, { direct: Result[]; proxy: Result[] }>;
 const samples: Samples = {};
+const cpus: Record<string, { direct: Cpu[]; proxy: Cpu[] }> = {};
 console.log(`redis-benchmark -t set,get -n ${N} -c 50, ${ROUNDS} alternating rounds, interlay poolSize ${POOL}`);
 for (let r = 0; r < ROUNDS; r++) {
   for (const c of configs) {
     // Alternate which side goes first so drift (other load on the machine) hits both.
     const order: ('direct' | 'proxy')[] = r % 2 === 0 ? ['direct', 'proxy'] : ['proxy', 'direct'];
     for (const side of order) {
-      const res = await bench(side === 'direct' ? redis.port : port, c.args);
+      const { res, cpu } = await measured(side === 'direct' ? redis.port : port, c.args, side === 'proxy');
+      cpus[c.name] ??= { direct: [], proxy: [] };
+      cpus[c.name][side].push(cpu);
       for (const [test, v] of Object.entries(res)) {
         const key = `${c.name} ${test}`;
         samples[key] ??= { direct: [], proxy: [] };
@@ -94,6 +132,18 @@ for (const [key, s] of Object.entries(samples)) {
   const pp = median(s.proxy.map((x) => x.p99));
   console.log(
     `${key.padEnd(22)} | ${dr.toFixed(0).padStart(10)} | ${pr.toFixed(0).padStart(12)} | ${(pr / dr).toFixed(2).padStart(5)} | ${dp.toFixed(3).padStart(13)} | ${pp.toFixed(3).padStart(15)} | ${(pp - dp).toFixed(3).padStart(12)}`,
+  );
+}
+
+console.log('\nCPU µs per request (median) | interlay | redis direct → proxied | redis-benchmark direct → proxied | total direct → proxied');
+for (const [name, c] of Object.entries(cpus)) {
+  const m = (side: 'direct' | 'proxy', k: keyof Cpu) => median(c[side].map((x) => x[k]));
+  const td = m('direct', 'redis') + m('direct', 'client');
+  const tp = m('proxy', 'proxy') + m('proxy', 'redis') + m('proxy', 'client');
+  console.log(
+    `${name.padEnd(27)} | ${m('proxy', 'proxy').toFixed(2).padStart(8)} | ${m('direct', 'redis').toFixed(2)} → ${m('proxy', 'redis').toFixed(2)}`.padEnd(56) +
+      ` | ${m('direct', 'client').toFixed(2)} → ${m('proxy', 'client').toFixed(2)}`.padEnd(35) +
+      ` | ${td.toFixed(2)} → ${tp.toFixed(2)}`,
   );
 }
 

@@ -34,6 +34,8 @@ export interface RedisServer {
   password?: string;
   tls?: TlsMaterial;
   dir: string;
+  /** The redis-server process id (changes on restart). */
+  readonly pid: number;
   /** redis-cli arguments that reach this server (host, port, auth, tls). */
   cliArgs(): string[];
   /** Runs redis-cli with the given command and returns stdout. */
@@ -147,6 +149,9 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<RedisSe
     password: opts.password,
     tls,
     dir,
+    get pid() {
+      return child.pid ?? -1;
+    },
     cliArgs() {
       const a = ['-h', '127.0.0.1', '-p', String(port)];
       if (opts.password) a.push('-a', opts.password, '--no-auth-warning');

@@ -59,6 +59,8 @@ export type CommandCategory =
   | 'other';
 
 export interface CommandInfo {
+  /** Small dense number of this entry (0 for UNKNOWN_COMMAND): lets hot paths index arrays instead of Maps. */
+  readonly id: number;
   /** False only for UNKNOWN_COMMAND: the caller counts these. */
   readonly known: boolean;
   /** Lowercase; subcommands as Redis names them in ACLs: `client|setname`. */
@@ -147,6 +149,8 @@ const INSPECTION = new Set([
   'cluster|keyslot', 'cluster|countkeysinslot', 'cluster|getkeysinslot', 'cluster|links', 'cluster|slot-stats',
 ]);
 
+let nextEntryId = 1;
+
 function makeEntry(name: string, spec: RawCommandSpec, container?: string): Entry {
   const flags = new Set(spec.flags);
   const isScriptRunner = flags.has('script_runner');
@@ -174,6 +178,7 @@ function makeEntry(name: string, spec: RawCommandSpec, container?: string): Entr
   else category = 'server';
 
   return Object.freeze({
+    id: nextEntryId++,
     known: true,
     name,
     displayName: (sub === undefined ? name : `${container} ${sub}`).toUpperCase(),
@@ -204,6 +209,7 @@ function makeEntry(name: string, spec: RawCommandSpec, container?: string): Entr
 
 /** What classify returns for a command (or subcommand) the table does not know. */
 export const UNKNOWN_COMMAND: CommandInfo = Object.freeze({
+  id: 0,
   known: false,
   name: 'unknown',
   displayName: 'UNKNOWN',

@@ -5,7 +5,7 @@
  * in request order whether they came from the backend or from the proxy itself.
  */
 import net from 'node:net';
-import { ReplyFramer } from '../resp/framer';
+import { ReplyFramer, frameViews } from '../resp/framer';
 import { RequestFramer } from '../resp/request';
 
 export interface FakeProxy {
@@ -27,11 +27,11 @@ export async function startRestoreRejectingProxy(backendPort: number, message = 
       while (slots.length > 0 && slots[0] !== null) client.write(slots.shift()!);
     };
     const backendFramer = new ReplyFramer(
-      (raw) => {
+      frameViews((raw) => {
         const i = slots.indexOf(null);
         slots[i] = Buffer.from(raw);
         flush();
-      },
+      }),
       () => client.destroy(),
     );
     backend.on('data', (d) => backendFramer.write(d));

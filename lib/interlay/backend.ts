@@ -80,7 +80,7 @@ export class BackendConn {
     limits: Partial<RespLimits> | undefined,
   ) {
     this.framer = new ReplyFramer(
-      (raw, type) => this.onFrame(raw, type),
+      (buf, start, end, type) => this.onFrame(buf, start, end, type),
       (err) => this.fail(`protocol error from backend: ${err.message}`, 'backend_down'),
       limits,
     );
@@ -216,22 +216,22 @@ export class BackendConn {
    * Queues a command expecting one reply. Returns false when the backend is down between
    * reconnect attempts: the caller answers the client with `downReply` at once.
    */
-  send(owner: Session, raw: Buffer, flags: number, arg: number, tQueued: number): boolean {
+  send(owner: Session, buf: Buffer, start: number, end: number, flags: number, arg: number, tQueued: number): boolean {
     if (!this.accepting) return false;
     this.push(owner, flags, arg, tQueued);
-    this.queueBytes(raw);
+    this.queueBytes(buf, start, end);
     return true;
   }
 
   /** Queues bytes that get no reply of their own (the subscribe family: confirmations are pub/sub frames). */
-  sendNoReply(raw: Buffer): boolean {
+  sendNoReply(buf: Buffer, start: number, end: number): boolean {
     if (!this.accepting) return false;
-    this.queueBytes(raw);
+    this.queueBytes(buf, start, end);
     return true;
   }
 
-  private queueBytes(raw: Buffer): void {
-    this.out.push(raw);
+  private queueBytes(buf: Buffer, start: number, end: number): void {
+    this.out.pushRange(buf, start, end);
     if (!this.dirty) {
       this.dirty = true;
       this.engine.markBackendDirty(this);
@@ -268,13 +268,13 @@ export class BackendConn {
     return now - this.tSent[i];
   }
 
-  private onFrame(raw: Buffer, type: number): void {
+  private onFrame(buf: Buffer, start: number, end: number, type: number): void {
     const owner = this.owner;
     if (owner !== null) {
       // Dedicated: pub/sub and push frames are not replies; they go straight to the client.
-      if (owner.onDedicatedFrame(raw, type)) return;
+      if (owner.onDedicatedFrame(buf, start, end, type)) return;
       if (this.count === 0) {
-        owner.pushOut(raw);
+        owner.pushOutRange(buf, start, end);
         return;
       }
     } else if (type === RespType.Push) {
@@ -294,14 +294,14 @@ export class BackendConn {
     this.head = (i + 1) & this.mask;
     this.count--;
     if (f & F_HANDSHAKE) {
-      this.onHandshakeReply(raw, type, f);
+      this.onHandshakeReply(buf.subarray(start, end), type, f);
       return;
     }
     const c = this.engine.counters;
     c.backendLatency.record((this.tNow - ts) * 1000);
     c.proxyLatency.record((this.tNow - tq) * 1000);
     if (o === null || o.closed) return; // the client went away: drop its reply
-    o.onReply(raw, type, f, a);
+    o.onReply(buf, start, end, type, f, a);
   }
 
   private onHandshakeReply(raw: Buffer, type: number, f: number): void {

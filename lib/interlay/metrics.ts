@@ -69,10 +69,6 @@ export class WindowedHistogram {
   }
 }
 
-interface Counter {
-  n: number;
-}
-
 export class InterlayCounters {
   connCurrent = 0;
   connPeak = 0;
@@ -93,17 +89,24 @@ export class InterlayCounters {
   };
   readonly proxyLatency = new WindowedHistogram();
   readonly backendLatency = new WindowedHistogram();
-  /** Keyed by the table's frozen CommandInfo objects: one Map.get per command, no string building. */
-  private readonly commands = new Map<CommandInfo, Counter>();
+  /** Calls per CommandInfo.id (an array slot per command, no Map, no string building), and the infos seen. */
+  private readonly counts: number[] = [];
+  private readonly seen: CommandInfo[] = [];
   private opsAtTick = 0;
   private tickAt = 0;
   perSec = 0;
 
   countCommand(info: CommandInfo): void {
     this.ops++;
-    const c = this.commands.get(info);
-    if (c !== undefined) c.n++;
-    else this.commands.set(info, { n: 1 });
+    const id = info.id;
+    const n = this.counts[id];
+    if (n !== undefined) {
+      this.counts[id] = n + 1;
+      return;
+    }
+    while (this.counts.length < id) this.counts.push(0); // keep the array dense (fast elements)
+    this.counts[id] = 1;
+    this.seen.push(info);
   }
 
   /** Called about once a second: rotates the latency windows and the ops rate. */
@@ -120,13 +123,13 @@ export class InterlayCounters {
 
   topCommands(n = 20): { name: string; count: number }[] {
     const merged = new Map<string, number>();
-    for (const [info, c] of this.commands) merged.set(info.name, (merged.get(info.name) ?? 0) + c.n);
+    for (const info of this.seen) merged.set(info.name, (merged.get(info.name) ?? 0) + this.counts[info.id]);
     return [...merged].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count).slice(0, n);
   }
 
   categories(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [info, c] of this.commands) out[info.category] = (out[info.category] ?? 0) + c.n;
+    for (const info of this.seen) out[info.category] = (out[info.category] ?? 0) + this.counts[info.id];
     return out;
   }
 }

@@ -22,18 +22,30 @@ function fakeSocket() {
 }
 
 describe('OutQueue', () => {
-  it('merges contiguous views of one chunk into a single write without copying', () => {
+  it('merges contiguous ranges of one chunk into a single write without copying', () => {
     const chunk = Buffer.from('+OK\r\n:1\r\n$3\r\nabc\r\n');
     const q = new OutQueue();
-    q.push(chunk.subarray(0, 5));
-    q.push(chunk.subarray(5, 9));
-    q.push(chunk.subarray(9));
+    q.pushRange(chunk, 0, 5);
+    q.pushRange(chunk, 5, 9);
+    q.pushRange(chunk, 9, chunk.length);
     const { sock, writes } = fakeSocket();
     expect(q.writeTo(sock)).toBe(chunk.length);
     expect(writes).toHaveLength(1);
     expect(writes[0].data.equals(chunk)).toBe(true);
-    expect(writes[0].data.buffer).toBe(chunk.buffer); // a view, not a copy
+    expect(writes[0].data).toBe(chunk); // the chunk itself, not a copy
     expect(q.length).toBe(0);
+  });
+
+  it('a run that covers part of a chunk goes out as one view of it', () => {
+    const chunk = Buffer.from('xx+OK\r\n:1\r\nyy');
+    const q = new OutQueue();
+    q.pushRange(chunk, 2, 7);
+    q.pushRange(chunk, 7, 11);
+    const { sock, writes } = fakeSocket();
+    q.writeTo(sock);
+    expect(writes).toHaveLength(1);
+    expect(writes[0].data.toString()).toBe('+OK\r\n:1\r\n');
+    expect(writes[0].data.buffer).toBe(chunk.buffer);
   });
 
   it('does not merge a repeated buffer or views that are not adjacent', () => {
@@ -42,11 +54,12 @@ describe('OutQueue', () => {
     const q = new OutQueue();
     q.push(ok);
     q.push(ok);
-    q.push(chunk.subarray(0, 2));
-    q.push(chunk.subarray(4, 6));
+    q.pushRange(chunk, 0, 2);
+    q.pushRange(chunk, 4, 6);
+    q.pushRange(Buffer.from('0123456789'), 6, 7); // same bytes, another chunk
     const { sock, writes } = fakeSocket();
     q.writeTo(sock);
-    expect(Buffer.concat(writes.map((w) => w.data)).toString()).toBe('+OK\r\n+OK\r\n0145');
+    expect(Buffer.concat(writes.map((w) => w.data)).toString()).toBe('+OK\r\n+OK\r\n01456');
   });
 
   it('writes large entries as they are and copies only runs of small ones, in order', () => {

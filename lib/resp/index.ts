@@ -1,6 +1,6 @@
 /** The RESP codec: pure, streaming, no sockets and no project imports. */
 export * from './types';
-export { ReplyFramer, type FrameCallback, type ErrorCallback } from './framer';
+export { ReplyFramer, frameViews, type FrameCallback, type ErrorCallback } from './framer';
 export { RequestFramer, RespCommand, type CommandCallback } from './request';
 export { RespDecoder, type DecoderOptions } from './decoder';
 export { FrameParser, type ParseOptions } from './parse';

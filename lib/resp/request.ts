@@ -17,25 +17,51 @@ const IDLE = 0;
 const HEADER = 1;
 const BODY = 2;
 const INITIAL_ARGS = 32;
+const EMPTY = Buffer.alloc(0);
+/** Digits in a header count before the fast path leaves it to the general one. */
+const FAST_MAX_DIGITS = 15;
 
 /**
- * One framed command. The framer REUSES one instance for every command it emits: read
- * what you need inside the callback, or call `snapshot()` to keep it. `raw` itself is
- * stable and may be kept (it is a view of the client's chunk, or a fresh concatenation).
+ * One framed command: bytes [start, end) of `buf`. The framer REUSES one instance for
+ * every command it emits: read what you need inside the callback, or call `snapshot()`
+ * to keep it. `buf` itself is stable and may be kept (the client's chunk, or a fresh
+ * concatenation when the command spanned chunks).
  */
 export class RespCommand {
-  /** The command's bytes as received (or the multibulk form of an inline command). */
-  raw: Buffer = Buffer.alloc(0);
+  buf: Buffer = EMPTY;
+  start = 0;
+  end = 0;
   argc = 0;
-  /** True when the client sent it inline; `raw` then is its multibulk encoding. */
+  /** True when the client sent it inline; the bytes then are its multibulk encoding. */
   inline = false;
-  /** [start, end) of argument i within `raw` at 2i, 2i+1. */
+  /** [start, end) of argument i relative to `start`, at 2i, 2i+1. */
   offsets: Int32Array = new Int32Array(0);
+  private rawView: Buffer | null = null;
 
-  /** Argument i as a view of `raw` (no copy). */
+  /** The command's bytes as received (or the multibulk form of an inline command). A view, made on first use. */
+  get raw(): Buffer {
+    if (this.rawView === null) {
+      const b = this.buf;
+      this.rawView = this.start === 0 && this.end === b.length ? b : b.subarray(this.start, this.end);
+    }
+    return this.rawView;
+  }
+
+  /** Points this command at new bytes (framer use). */
+  set(buf: Buffer, start: number, end: number, argc: number, inline: boolean, offsets: Int32Array): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.argc = argc;
+    this.inline = inline;
+    this.offsets = offsets;
+    this.rawView = null;
+  }
+
+  /** Argument i as a view of the command's bytes (no copy). */
   arg(i: number): Buffer {
     this.check(i);
-    return this.raw.subarray(this.offsets[2 * i], this.offsets[2 * i + 1]);
+    return this.buf.subarray(this.start + this.offsets[2 * i], this.start + this.offsets[2 * i + 1]);
   }
 
   argLength(i: number): number {
@@ -45,18 +71,18 @@ export class RespCommand {
 
   argString(i: number, encoding: BufferEncoding = 'utf8'): string {
     this.check(i);
-    return this.raw.toString(encoding, this.offsets[2 * i], this.offsets[2 * i + 1]);
+    return this.buf.toString(encoding, this.start + this.offsets[2 * i], this.start + this.offsets[2 * i + 1]);
   }
 
   /** ASCII case-insensitive comparison with a LOWER-CASE word, without allocating. */
   argEquals(i: number, lower: string): boolean {
     if (i < 0 || i >= this.argc) return false;
-    const s = this.offsets[2 * i];
-    const n = this.offsets[2 * i + 1] - s;
+    const s = this.start + this.offsets[2 * i];
+    const n = this.start + this.offsets[2 * i + 1] - s;
     if (n !== lower.length) return false;
-    const raw = this.raw;
+    const buf = this.buf;
     for (let k = 0; k < n; k++) {
-      let c = raw[s + k];
+      let c = buf[s + k];
       if (c >= 0x41 && c <= 0x5a) c += 0x20;
       if (c !== lower.charCodeAt(k)) return false;
     }
@@ -78,10 +104,7 @@ export class RespCommand {
   /** An independent copy that stays valid after the callback returns. */
   snapshot(): RespCommand {
     const c = new RespCommand();
-    c.raw = this.raw;
-    c.argc = this.argc;
-    c.inline = this.inline;
-    c.offsets = this.offsets.slice(0, 2 * this.argc);
+    c.set(this.buf, this.start, this.end, this.argc, this.inline, this.offsets.slice(0, 2 * this.argc));
     return c;
   }
 
@@ -149,6 +172,14 @@ export class RequestFramer {
     let cmdStart = 0;
 
     while (pos < len) {
+      if (this.state === IDLE && !this.inCommand && this.partial === null) {
+        const next = this.fastCommand(chunk, pos);
+        if (next > 0) {
+          if (this.failedFlag) return;
+          pos = next;
+          continue;
+        }
+      }
       if (this.state === BODY) {
         if (this.dataLeft > 0) {
           const take = Math.min(this.dataLeft, len - pos);
@@ -285,31 +316,75 @@ export class RequestFramer {
   }
 
   private emitMultibulk(chunk: Buffer, cmdStart: number, end: number): void {
-    let raw: Buffer;
+    const cmd = this.cmd;
     if (this.pieces.length === 0) {
-      raw = chunk.subarray(cmdStart, end);
+      cmd.set(chunk, cmdStart, end, this.argc, false, this.offsets);
     } else {
       this.pieces.push(chunk.subarray(0, end));
-      raw = Buffer.concat(this.pieces, this.piecesLen + end);
+      const raw = Buffer.concat(this.pieces, this.piecesLen + end);
+      cmd.set(raw, 0, raw.length, this.argc, false, this.offsets);
     }
-    const cmd = this.cmd;
-    cmd.raw = raw;
-    cmd.argc = this.argc;
-    cmd.inline = false;
-    cmd.offsets = this.offsets;
     this.resetCommand();
     this.onCommand(cmd);
   }
 
   private emitInline(args: Buffer[]): void {
     while (2 * args.length > this.offsets.length) this.growOffsets();
-    const cmd = this.cmd;
-    cmd.raw = encodeArgsWithOffsets(args, this.offsets);
-    cmd.argc = args.length;
-    cmd.inline = true;
-    cmd.offsets = this.offsets;
+    const raw = encodeArgsWithOffsets(args, this.offsets);
+    this.cmd.set(raw, 0, raw.length, args.length, true, this.offsets);
     this.resetCommand();
-    this.onCommand(cmd);
+    this.onCommand(this.cmd);
+  }
+
+  /**
+   * The fast path: a whole well-formed multibulk command at chunk[pos]. Parses the header
+   * counts digit by digit (no line search, no views) and emits it; returns the position
+   * after it, or -1 to leave everything to the general state machine (an incomplete
+   * command, an inline one, anything unusual or invalid: that path has the exact errors).
+   */
+  private fastCommand(chunk: Buffer, pos: number): number {
+    const len = chunk.length;
+    if (chunk[pos] !== 0x2a /* * */) return -1;
+    let p = pos + 1;
+    let argc = 0;
+    let digits = 0;
+    let c = 0;
+    while (p < len && (c = chunk[p] - 0x30) >= 0 && c <= 9) {
+      argc = argc * 10 + c;
+      p++;
+      digits++;
+    }
+    if (digits === 0 || digits > FAST_MAX_DIGITS || argc === 0 || argc > this.limits.maxAggregateLength) return -1;
+    if (p + 1 >= len || chunk[p] !== CR || chunk[p + 1] !== LF) return -1;
+    p += 2;
+    const maxBulk = this.limits.maxBulkLength;
+    const maxEnd = pos + this.limits.maxFrameBytes;
+    while (2 * argc > this.offsets.length) this.growOffsets();
+    const offsets = this.offsets;
+    for (let i = 0; i < argc; i++) {
+      if (p >= len || chunk[p] !== 0x24 /* $ */) return -1;
+      p++;
+      let n = 0;
+      digits = 0;
+      while (p < len && (c = chunk[p] - 0x30) >= 0 && c <= 9) {
+        n = n * 10 + c;
+        p++;
+        digits++;
+      }
+      if (digits === 0 || digits > FAST_MAX_DIGITS || n > maxBulk) return -1;
+      if (p + 1 >= len || chunk[p] !== CR || chunk[p + 1] !== LF) return -1;
+      p += 2;
+      const argEnd = p + n;
+      if (argEnd + 2 > len || argEnd + 2 > maxEnd) return -1;
+      if (chunk[argEnd] !== CR || chunk[argEnd + 1] !== LF) return -1;
+      offsets[2 * i] = p - pos;
+      offsets[2 * i + 1] = argEnd - pos;
+      p = argEnd + 2;
+    }
+    this.cmd.set(chunk, pos, p, argc, false, offsets);
+    this.onCommand(this.cmd);
+    if (this.offsets.length > 2 * 65536) this.offsets = new Int32Array(2 * INITIAL_ARGS);
+    return p;
   }
 
   private resetCommand(): void {
