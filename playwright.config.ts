@@ -42,7 +42,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: 'node scripts/start.mjs',
+    command: 'node --initial-old-space-size=64 scripts/start.mjs',
     url: `${BASE_URL}/api/v1/health`,
     reuseExistingServer: false,
     // The first run builds the Next.js app.

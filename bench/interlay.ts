@@ -17,6 +17,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { startRedis, freePort } from '@/test/redis-server';
+// @ts-expect-error -- a plain .mjs helper shared with scripts/start.mjs
+import { ensureNodeFlags, NODE_FLAGS } from '../scripts/node-flags.mjs';
+
+// The interlay runs with the console's V8 flags, as in the console process.
+await ensureNodeFlags();
 import { createLogger } from '@/lib/logger';
 
 const { Interlay } = await import('@/lib/interlay');
@@ -105,7 +110,7 @@ await bench(port, ['-P', '1']);
 type Samples = Record<string, { direct: Result[]; proxy: Result[] }>;
 const samples: Samples = {};
 const cpus: Record<string, { direct: Cpu[]; proxy: Cpu[] }> = {};
-console.log(`redis-benchmark -t set,get -n ${N} -c 50, ${ROUNDS} alternating rounds, interlay poolSize ${POOL}`);
+console.log(`redis-benchmark -t set,get -n ${N} -c 50, ${ROUNDS} alternating rounds, interlay poolSize ${POOL}, node ${(NODE_FLAGS as string[]).join(' ')}`);
 for (let r = 0; r < ROUNDS; r++) {
   for (const c of configs) {
     // Alternate which side goes first so drift (other load on the machine) hits both.
