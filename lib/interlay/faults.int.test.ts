@@ -95,6 +95,35 @@ describe('backend failure', () => {
     expect(il.metrics().errors.timeout).toBeGreaterThan(0);
   });
 
+  it('delivers the first replies of a pipeline whose last reply is slow (held replies are released)', async () => {
+    // The interlay holds a client's partial pipeline replies for the next backend read; here
+    // that read only comes once the client has the first reply, so an unbounded hold would
+    // never finish.
+    let gotA!: () => void;
+    const clientHasA = new Promise<void>((r) => (gotA = r));
+    const fake = net.createServer((s) =>
+      s.on('data', (d) => {
+        const t = d.toString();
+        const info = 'redis_version:7.0.0\r\n';
+        if (t.includes('INFO')) s.write(`$${info.length}\r\n${info}\r\n`);
+        if (t.includes('slow-a')) {
+          s.write('$1\r\nA\r\n');
+          void clientHasA.then(() => s.write('$1\r\nB\r\n'));
+        }
+      }),
+    );
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise((r) => fake.close(r)));
+    const il = await startInterlay(backendFor({ port: (fake.address() as net.AddressInfo).port }));
+    cleanups.push(() => il.stop({ drainTimeoutMs: 100 }));
+    const c = new RawClient(il.port);
+    cleanups.push(() => c.close());
+    await c.send('GET slow-a\r\nGET slow-b\r\n');
+    await c.waitFor((t) => t === '$1\r\nA\r\n', 2000);
+    gotA();
+    await c.waitFor((t) => t === '$1\r\nA\r\n$1\r\nB\r\n', 2000);
+  });
+
   it('a backend that disconnects mid-reply fails the pending command and reconnects', async () => {
     let conns = 0;
     const fake = net.createServer((s) => {

@@ -92,6 +92,9 @@ const BAD_NAME = Buffer.from('-ERR Client names cannot contain spaces, newlines 
 const NO_CLIENT_REPLY = Buffer.from('-ERR interlay: CLIENT REPLY OFF|SKIP is not supported through the interlay\r\n');
 const DEDICATED_LOST = 'backend connection holding this client\'s state was lost';
 
+/** Replies gathered for a client beyond this are written without waiting for the rest. */
+const HOLD_MAX_BYTES = 64 * 1024;
+
 /** Pause a client's input while its backend conn has this much unsent. */
 const BACKEND_HIGH_WATER = 64 * 1024 * 1024;
 
@@ -145,6 +148,8 @@ export class Session implements SessionView {
   /** Replies gathered until the next flush (views of backend chunks, merged when contiguous). */
   private readonly out = new OutQueue();
   dirty = false;
+  /** Replies held back after a backend read, waiting for the rest of the pipeline. */
+  held = false;
   private tNow = 0;
   private readonly scratch: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
   /** One-entry cache of the last command name (without subcommand) and what the table said. */
@@ -698,9 +703,19 @@ export class Session implements SessionView {
     }
   }
 
+  /**
+   * After a backend read: whether to hold this client's replies for one more read (see
+   * Engine.flushClients). Only a pipeline still waiting on the shared conn, which keeps
+   * answering, and never a large batch or a closing client.
+   */
+  holdable(): boolean {
+    return this.inflight > 0 && this.dest === this.shared && !this.closing && !this.closed && this.out.length < HOLD_MAX_BYTES;
+  }
+
   /** Writes everything gathered this turn in one (v)write (see OutQueue). */
   flush(): void {
     this.dirty = false;
+    this.held = false;
     if (this.closed) {
       this.out.clear();
       return;
