@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, bucketUpper, WindowedHistogram } from './metrics';
+import { commandTable, UNKNOWN_COMMAND } from '@/lib/commands';
+import { bucketOf, bucketUpper, InterlayCounters, WindowedHistogram } from './metrics';
 
 describe('latency histogram', () => {
   it('buckets are monotonic and each upper bound is at most ~25% above its values', () => {
@@ -26,5 +27,22 @@ describe('latency histogram', () => {
     h.tick();
     h.tick();
     expect(h.percentiles([0.5])).toEqual([0]);
+  });
+});
+
+describe('command counters', () => {
+  it('counts every command once seen, whatever order their table ids come in', () => {
+    const c = new InterlayCounters();
+    const byId = [commandTable.lookup('set')!, commandTable.lookup('get')!, commandTable.lookup('multi')!].sort((a, b) => b.id - a.id);
+    // Highest id first: the slots below it are padded, and each must still count as new.
+    for (const info of byId) c.countCommand(info);
+    for (const info of byId) c.countCommand(info);
+    c.countCommand(commandTable.lookup('get')!);
+    c.countCommand(UNKNOWN_COMMAND);
+    expect(c.ops).toBe(8);
+    const top = c.topCommands();
+    expect(top[0]).toEqual({ name: 'get', count: 3 });
+    expect(Object.fromEntries(top.map((t) => [t.name, t.count]))).toEqual({ get: 3, set: 2, multi: 2, unknown: 1 });
+    expect(c.categories()).toEqual({ read: 3, write: 2, transaction: 2, other: 1 });
   });
 });

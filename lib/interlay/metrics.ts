@@ -100,10 +100,11 @@ export class InterlayCounters {
     this.ops++;
     const id = info.id;
     const n = this.counts[id];
-    if (n !== undefined) {
+    if (n > 0) {
       this.counts[id] = n + 1;
       return;
     }
+    // First call of this command (its slot is missing, or a 0 from padding).
     while (this.counts.length < id) this.counts.push(0); // keep the array dense (fast elements)
     this.counts[id] = 1;
     this.seen.push(info);
