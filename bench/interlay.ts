@@ -42,6 +42,12 @@ interface Result { rps: number; p99: number }
 interface Cpu { proxy: number; redis: number; client: number }
 
 const TICK_US = 1e6 / 100; // USER_HZ
+
+/** Machine-wide CPU ticks (all, steal) from /proc/stat: steal is time a VM's host gave to others. */
+function machineTicks(): { total: number; steal: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+}
 /** utime+stime (and cutime+cstime: reaped children) of a process, in µs. */
 function procCpu(pid: number | 'self'): { own: number; children: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -109,6 +115,7 @@ await bench(port, ['-P', '1']);
 
 type Samples = Record<string, { direct: Result[]; proxy: Result[] }>;
 const samples: Samples = {};
+const ticks0 = machineTicks();
 const cpus: Record<string, { direct: Cpu[]; proxy: Cpu[] }> = {};
 console.log(`redis-benchmark -t set,get -n ${N} -c 50, ${ROUNDS} alternating rounds, interlay poolSize ${POOL}, node ${(NODE_FLAGS as string[]).join(' ')}`);
 for (let r = 0; r < ROUNDS; r++) {
@@ -151,6 +158,10 @@ for (const [name, c] of Object.entries(cpus)) {
       ` | ${td.toFixed(2)} → ${tp.toFixed(2)}`,
   );
 }
+
+const ticks1 = machineTicks();
+const stealPct = (100 * (ticks1.steal - ticks0.steal)) / Math.max(1, ticks1.total - ticks0.total);
+console.log(`\nCPU steal during the rounds: ${stealPct.toFixed(1)}% (time the VM host gave to other guests; rates are noisy when this is high)`);
 
 // ---- 1,000 idle connections: RSS of this process (interlay + its sockets) before and after.
 if (global.gc) global.gc();
