@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { ReplyFramer, encodeCommand, RespType, FrameParser, RespMap, type RespLimits } from '@/lib/resp';
 import { targetTlsOptions } from '@/lib/redis/target';
 import type { BackendTarget } from './types';
-import { FLUSH_BACKEND_READ, type Engine } from './engine';
+import type { Engine } from './engine';
 import type { Session } from './session';
 import { OutQueue } from './outq';
 
@@ -121,7 +121,7 @@ export class BackendConn {
       if (this.socket !== sock) return;
       this.tNow = performance.now();
       this.framer.write(chunk);
-      this.engine.flushClients(FLUSH_BACKEND_READ);
+      this.engine.afterBackendRead();
     });
     sock.on('error', (err: NodeJS.ErrnoException) => {
       if (this.socket === sock) this.fail(err.code ?? err.message, 'backend_down');

@@ -16,7 +16,7 @@ import type { BackendTarget, InterlaySettings, RoutingPolicy } from './types';
 const IDLE_DEDICATED_MAX = 8;
 /** flushClients modes: the check phase, after a backend read, everything now. */
 const FLUSH_TURN = 0;
-export const FLUSH_BACKEND_READ = 1;
+const FLUSH_BACKEND_READ = 1;
 const FLUSH_FORCE = 2;
 /** Upper bound on how long partial pipeline replies are held back (ms). */
 const HOLD_MAX_MS = 1;
@@ -185,6 +185,11 @@ export class Engine {
     for (let i = 0; i < b.length; i++) b[i].flush(now);
     b.length = 0;
     this.flushClients(FLUSH_TURN);
+  }
+
+  /** After each backend read: the replies it completed go out (see flushClients). */
+  afterBackendRead(): void {
+    this.flushClients(FLUSH_BACKEND_READ);
   }
 
   /**

@@ -357,6 +357,9 @@ export class RequestFramer {
     if (digits === 0 || digits > FAST_MAX_DIGITS || argc === 0 || argc > this.limits.maxAggregateLength) return -1;
     if (p + 1 >= len || chunk[p] !== CR || chunk[p + 1] !== LF) return -1;
     p += 2;
+    // Each argument takes at least 6 bytes (`$0\r\n\r\n`): a count the chunk cannot hold
+    // goes to the general path, so the offset table never grows ahead of real data.
+    if (argc * 6 > len - p) return -1;
     const maxBulk = this.limits.maxBulkLength;
     const maxEnd = pos + this.limits.maxFrameBytes;
     while (2 * argc > this.offsets.length) this.growOffsets();
