@@ -17,7 +17,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { startRedis, freePort } from '@/test/redis-server';
-// @ts-expect-error -- a plain .mjs helper shared with scripts/start.mjs
 import { ensureNodeFlags, NODE_FLAGS } from '../scripts/node-flags.mjs';
 
 // The interlay runs with the console's V8 flags, as in the console process.
@@ -117,7 +116,7 @@ type Samples = Record<string, { direct: Result[]; proxy: Result[] }>;
 const samples: Samples = {};
 const ticks0 = machineTicks();
 const cpus: Record<string, { direct: Cpu[]; proxy: Cpu[] }> = {};
-console.log(`redis-benchmark -t set,get -n ${N} -c 50, ${ROUNDS} alternating rounds, interlay poolSize ${POOL}, node ${(NODE_FLAGS as string[]).join(' ')}`);
+console.log(`redis-benchmark -t set,get -n ${N} -c 50, ${ROUNDS} alternating rounds, interlay poolSize ${POOL}, node ${NODE_FLAGS.join(' ')}`);
 for (let r = 0; r < ROUNDS; r++) {
   for (const c of configs) {
     // Alternate which side goes first so drift (other load on the machine) hits both.

@@ -28,6 +28,34 @@ function client(port: number, opts: Record<string, unknown> = {}): Redis {
   return r;
 }
 
+/**
+ * A fake backend (for faults a real Redis cannot produce on cue): answers the interlay's
+ * INFO handshake, hands every other chunk to `onCommand`, and has an interlay and a raw
+ * client in front of it.
+ */
+async function fakeBackendInterlay(
+  onCommand: (text: string, s: net.Socket) => void,
+  backend: { commandTimeoutMs?: number } = {},
+): Promise<{ interlay: Interlay; client: RawClient; connections: () => number }> {
+  let conns = 0;
+  const info = 'redis_version:7.0.0\r\n';
+  const fake = net.createServer((s) => {
+    conns++;
+    s.on('data', (d) => {
+      const t = d.toString();
+      if (t.includes('INFO')) s.write(`$${info.length}\r\n${info}\r\n`);
+      onCommand(t, s);
+    });
+  });
+  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+  cleanups.push(() => new Promise((r) => fake.close(r)));
+  const interlay = await startInterlay(backendFor({ port: (fake.address() as net.AddressInfo).port }, backend));
+  cleanups.push(() => interlay.stop({ drainTimeoutMs: 100 }));
+  const c = new RawClient(interlay.port);
+  cleanups.push(() => c.close());
+  return { interlay, client: c, connections: () => conns };
+}
+
 describe('backend failure', () => {
   it('fails pending and new commands promptly while the backend is down, then recovers', async () => {
     const { server, interlay } = await setup();
@@ -73,20 +101,8 @@ describe('backend failure', () => {
   });
 
   it('times out commands on a hung backend (fake server) and fails them with an error', async () => {
-    // A server that completes the handshake (INFO) and then never answers.
-    const info = 'redis_version:7.0.0\r\n';
-    const hung = net.createServer((s) =>
-      s.on('data', (d) => {
-        if (d.toString().includes('INFO')) s.write(`$${info.length}\r\n${info}\r\n`);
-      }),
-    );
-    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', () => r()));
-    cleanups.push(() => new Promise((r) => hung.close(r)));
-    const port = (hung.address() as net.AddressInfo).port;
-    const il = await startInterlay(backendFor({ port }, { commandTimeoutMs: 500 }));
-    cleanups.push(() => il.stop({ drainTimeoutMs: 100 }));
-    const c = new RawClient(il.port);
-    cleanups.push(() => c.close());
+    // Completes the handshake (INFO) and then never answers.
+    const { interlay: il, client: c } = await fakeBackendInterlay(() => undefined, { commandTimeoutMs: 500 });
     await c.send('GET x\r\n');
     const t0 = Date.now();
     await c.waitFor((t) => t.includes('\r\n'), 3000);
@@ -101,23 +117,11 @@ describe('backend failure', () => {
     // never finish.
     let gotA!: () => void;
     const clientHasA = new Promise<void>((r) => (gotA = r));
-    const fake = net.createServer((s) =>
-      s.on('data', (d) => {
-        const t = d.toString();
-        const info = 'redis_version:7.0.0\r\n';
-        if (t.includes('INFO')) s.write(`$${info.length}\r\n${info}\r\n`);
-        if (t.includes('slow-a')) {
-          s.write('$1\r\nA\r\n');
-          void clientHasA.then(() => s.write('$1\r\nB\r\n'));
-        }
-      }),
-    );
-    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
-    cleanups.push(() => new Promise((r) => fake.close(r)));
-    const il = await startInterlay(backendFor({ port: (fake.address() as net.AddressInfo).port }));
-    cleanups.push(() => il.stop({ drainTimeoutMs: 100 }));
-    const c = new RawClient(il.port);
-    cleanups.push(() => c.close());
+    const { client: c } = await fakeBackendInterlay((t, s) => {
+      if (!t.includes('slow-a')) return;
+      s.write('$1\r\nA\r\n');
+      void clientHasA.then(() => s.write('$1\r\nB\r\n'));
+    });
     await c.send('GET slow-a\r\nGET slow-b\r\n');
     await c.waitFor((t) => t === '$1\r\nA\r\n', 2000);
     gotA();
@@ -125,30 +129,16 @@ describe('backend failure', () => {
   });
 
   it('a backend that disconnects mid-reply fails the pending command and reconnects', async () => {
-    let conns = 0;
-    const fake = net.createServer((s) => {
-      conns++;
-      s.on('data', (d) => {
-        const t = d.toString();
-        const info = 'redis_version:7.0.0\r\n';
-        if (t.includes('INFO')) s.write(`$${info.length}\r\n${info}\r\n`);
-        if (t.includes('GET')) {
-          s.write('$10\r\nhalf');
-          setTimeout(() => s.destroy(), 20);
-        }
-      });
+    const { client: c, connections } = await fakeBackendInterlay((t, s) => {
+      if (!t.includes('GET')) return;
+      s.write('$10\r\nhalf');
+      setTimeout(() => s.destroy(), 20);
     });
-    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
-    cleanups.push(() => new Promise((r) => fake.close(r)));
-    const il = await startInterlay(backendFor({ port: (fake.address() as net.AddressInfo).port }));
-    cleanups.push(() => il.stop({ drainTimeoutMs: 100 }));
-    const c = new RawClient(il.port);
-    cleanups.push(() => c.close());
     await c.send('GET x\r\n');
     await c.waitFor((t) => t.includes('\r\n'));
     expect(c.text()).toMatch(/^-ERR interlay: backend connection lost/);
     await sleep(400);
-    expect(conns).toBeGreaterThanOrEqual(2);
+    expect(connections()).toBeGreaterThanOrEqual(2);
   });
 });
 
