@@ -19,6 +19,7 @@ import type { BackendTarget } from './types';
 import type { Engine } from './engine';
 import type { Session } from './session';
 import { OutQueue } from './outq';
+import { backendOnRead, onDataEvents } from './io';
 
 export const F_SELECT = 1;
 export const F_BLOCKING = 2;
@@ -60,8 +61,8 @@ export class BackendConn {
   count = 0;
   /** Entries at the tail not yet written (their tSent is stamped at flush). */
   private unsent = 0;
-  /** Requests gathered this turn (views of client chunks, merged when contiguous). */
-  private readonly out = new OutQueue();
+  /** Requests gathered this turn (copied out of client reads; one contiguous buffer). */
+  private readonly out = new OutQueue(true);
   dirty = false;
   private handshakeLeft = 0;
   private attempts = 0;
@@ -106,9 +107,17 @@ export class BackendConn {
     this.state = 'connecting';
     this.framer.reset();
     const t = this.target;
+    const onChunk = (chunk: Buffer) => {
+      if (this.socket !== sock) return;
+      this.tNow = performance.now();
+      this.framer.write(chunk);
+      this.engine.afterBackendRead();
+    };
+    // Plain TCP is read into the shared read buffer (io.ts); TLS by 'data' events.
     const sock = t.tls
       ? tls.connect({ host: t.host, port: t.port, ...targetTlsOptions(t), servername: t.tlsOptions?.server_name ?? (net.isIP(t.host) ? undefined : t.host) })
-      : net.connect({ host: t.host, port: t.port });
+      : net.connect({ host: t.host, port: t.port, onread: backendOnRead(onChunk) });
+    if (t.tls) onDataEvents(sock, onChunk);
     this.socket = sock;
     sock.setNoDelay(true);
     sock.setKeepAlive(true, 30_000);
@@ -117,12 +126,6 @@ export class BackendConn {
       if (this.socket === sock && this.state === 'connecting') this.fail(`connect timeout after ${t.connectTimeoutMs} ms`, 'timeout');
     }, t.connectTimeoutMs);
     this.connectTimer.unref();
-    sock.on('data', (chunk: Buffer) => {
-      if (this.socket !== sock) return;
-      this.tNow = performance.now();
-      this.framer.write(chunk);
-      this.engine.afterBackendRead();
-    });
     sock.on('error', (err: NodeJS.ErrnoException) => {
       if (this.socket === sock) this.fail(err.code ?? err.message, 'backend_down');
     });

@@ -9,6 +9,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '@/lib/logger';
 import { Engine } from './engine';
+import { adoptAccepted, onDataEvents } from './io';
 import { directPolicy } from './policy';
 import { Session } from './session';
 import {
@@ -92,7 +93,7 @@ export class Interlay extends EventEmitter {
     const s = this.settings;
     const server = s.tls
       ? tls.createServer({ cert: s.tls.cert, key: s.tls.key }, (sock) => this.onConnection(sock))
-      : net.createServer((sock) => this.onConnection(sock));
+      : net.createServer({ pauseOnConnect: true }, (sock) => this.onConnection(sock));
     server.on('tlsClientError', (err: Error) => this.log.debug({ reason: err.message }, 'client TLS handshake failed'));
     this.server = server;
     try {
@@ -131,21 +132,29 @@ export class Interlay extends EventEmitter {
     if (++this.ticks % (1000 / HOUSEKEEPING_MS) === 0) this.engine.counters.tick(Date.now());
   }
 
-  private onConnection(sock: net.Socket): void {
+  private onConnection(accepted: net.Socket): void {
+    let sock = accepted;
     const e = this.engine;
     const c = e.counters;
     if (this.statusValue !== 'listening') {
       sock.destroy();
       return;
     }
-    sock.on('error', (err: NodeJS.ErrnoException) => this.log.debug({ reason: err.code ?? err.message }, 'client socket error'));
+    const onError = (err: NodeJS.ErrnoException) => this.log.debug({ reason: err.code ?? err.message }, 'client socket error');
     if (e.sessions.size >= this.settings.max_concurrent_connections) {
+      sock.on('error', onError);
       c.connRefused++;
       c.errors.max_clients++;
       sock.end(MAX_CLIENTS_REPLY);
       sock.resume();
       return;
     }
+    // Plain TCP clients are read into the shared read buffer (io.ts); TLS ones by 'data' events.
+    const onChunk = (chunk: Buffer) => session.onInput(chunk);
+    const adopted = sock instanceof tls.TLSSocket ? null : adoptAccepted(sock, onChunk);
+    if (adopted !== null) sock = adopted;
+    else onDataEvents(sock, onChunk);
+    sock.on('error', onError);
     sock.setNoDelay(true);
     const session = new Session(e, sock, e.newSessionId());
     e.sessions.add(session);

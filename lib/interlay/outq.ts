@@ -1,45 +1,84 @@
 /**
- * OutQueue: the bytes gathered for one socket during an event-loop turn, written with as
- * little copying as possible.
+ * OutQueue: the bytes gathered for one socket until its next flush, written with one write
+ * (a writev only when a very large frame is queued by reference).
  *
- * What gets queued are mostly ranges of socket chunks cut by the framers: the commands of
- * one client chunk, or the consecutive replies of one client in one backend chunk. Those
- * ranges sit back to back in the same chunk, so `pushRange` merges a range that starts
- * where the previous one ended into a single run (no copy, no per-command entry or view):
- * a 16-command pipeline of 1 KB values becomes one 17 KB entry instead of 16.
- * Queued buffers must not be mutated until written; socket chunks never are.
+ * What gets queued are mostly ranges of a *transient* read buffer: the interlay reads every
+ * socket into one shared buffer (io.ts), so whatever must outlive the read callback is
+ * copied. `pushRange` only records a run [start, end) and extends it while the next range
+ * follows back to back (a client's pipelined commands, or its consecutive replies, sit next
+ * to each other in a read); the run is copied into the queue's own buffer once: when a
+ * range that does not follow arrives, at `seal()`, or before a write. Every read callback
+ * ends with `sealOpenRuns()`, which seals each queue that still has a run open.
  *
- * `writeTo` then picks per turn: one entry → written as is; a small total → one copy
- * (cheaper than a writev of many tiny iovecs); otherwise the socket is corked and large
- * entries go out untouched in one writev, only runs of small entries being copied together.
- * (Copying every large batch into one buffer cost a full extra memcpy of all traffic plus
- * big short-lived allocations that drove GC.)
+ * A range longer than TRANSIENT_MAX cannot lie in a read buffer (those are that big at
+ * most): it is a frame a framer assembled from several reads, or a reply built here, owned
+ * by nobody else and never changed, so it is queued by reference instead of copied.
+ *
+ * Buffers: a queue writes from buffers it owns and reuses them only when the socket took
+ * the write at once (`writableLength === 0` afterwards); otherwise Node still holds them
+ * and they are left to it. Client queues hand their buffer back to a small shared pool
+ * after each flush, so idle clients hold none; backend queues (`keep`) keep theirs and grow
+ * it to the size of a turn's batch, so a batch is one contiguous write.
  */
 import type net from 'node:net';
 
-/** Totals up to this are copied into one buffer: one syscall iovec, a cheap memcpy. */
-const COPY_TOTAL_MAX = 16 * 1024;
-/** In a larger batch, entries below this are copied together; bigger ones are written as is. */
-const SMALL_ENTRY = 2048;
+/** The largest read buffer (io.ts): a range longer than this was never in one. */
+export const TRANSIENT_MAX = 64 * 1024;
+
+/** Client queues copy into pooled buffers of this size (bigger needs get their own). */
+const POOL_BUF = 32 * 1024;
+const POOL_MAX = 64;
+const pool: Buffer[] = [];
+
+/** Backend queues start here and double as batches need, up to KEEP_MAX kept for reuse. */
+const KEEP_INITIAL = 64 * 1024;
+const KEEP_MAX = 8 * 1024 * 1024;
+
+/** Below this many bytes a JS loop copies faster than a native Buffer#copy call. */
+const LOOP_COPY_MAX = 48;
+
+/** Queues with a run open on (possibly) transient bytes; sealed at the end of every read. */
+const openRuns: OutQueue[] = [];
+
+/** Copies every open run into its queue's own buffer (call before a read buffer is reused). */
+export function sealOpenRuns(): void {
+  for (let i = 0; i < openRuns.length; i++) {
+    const q = openRuns[i];
+    q.listed = false;
+    q.seal();
+  }
+  openRuns.length = 0;
+}
 
 export class OutQueue {
   /** Bytes queued (including the open run). */
   length = 0;
-  private bufs: Buffer[] = [];
+  /** Whether the queue is in `openRuns` (internal to this module). */
+  listed = false;
+
   // The open run: [runStart, runEnd) of runBuf, extended while ranges of it follow back to back.
   private runBuf: Buffer | null = null;
   private runStart = 0;
   private runEnd = 0;
+  // Copy target: cur[0, used) holds copied bytes; [segStart, used) is not in `segs` yet.
+  private cur: Buffer | null = null;
+  private used = 0;
+  private segStart = 0;
+  /** What goes out, in order: parts of own buffers and referenced large frames. */
+  private readonly segs: Buffer[] = [];
+  /** Own buffers filled earlier in this batch (recycled with `cur`). */
+  private readonly spent: Buffer[] = [];
+  /** `keep` queues: the size to allocate when starting a batch without a buffer. */
+  private keepSize = KEEP_INITIAL;
+
+  /** `keep`: keep and grow one buffer (a backend conn); otherwise borrow from the pool (a client). */
+  constructor(private readonly keep = false) {}
 
   push(b: Buffer): void {
     this.pushRange(b, 0, b.length);
   }
 
-  /**
-   * Queues buf[start, end). The framers hand over ranges of the socket chunk they cut, so
-   * a client's pipelined commands (or its consecutive replies) extend one run: no view is
-   * made per command, only one per run when it closes.
-   */
+  /** Queues buf[start, end). The bytes may be transient: they are copied by the next seal. */
   pushRange(buf: Buffer, start: number, end: number): void {
     const n = end - start;
     if (n <= 0) return;
@@ -49,73 +88,119 @@ export class OutQueue {
         this.runEnd = end;
         return;
       }
-      this.closeRun();
+      this.seal();
+    }
+    if (n > TRANSIENT_MAX) {
+      this.closeSegment();
+      this.segs.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+      return;
     }
     this.runBuf = buf;
     this.runStart = start;
     this.runEnd = end;
+    if (!this.listed) {
+      this.listed = true;
+      openRuns.push(this);
+    }
+  }
+
+  /** Copies the open run into the queue's own buffer. */
+  seal(): void {
+    const src = this.runBuf;
+    if (src === null) return;
+    this.runBuf = null;
+    const s = this.runStart;
+    const n = this.runEnd - s;
+    let dst = this.cur;
+    if (dst === null || dst.length - this.used < n) dst = this.grow(n);
+    const at = this.used;
+    if (n <= LOOP_COPY_MAX) for (let i = 0; i < n; i++) dst[at + i] = src[s + i];
+    else src.copy(dst, at, s, s + n);
+    this.used = at + n;
   }
 
   /** Drops everything queued. */
   clear(): void {
-    this.bufs = [];
     this.runBuf = null;
+    this.segs.length = 0;
     this.length = 0;
-  }
-
-  private closeRun(): void {
-    const b = this.runBuf;
-    if (b === null) return;
-    this.bufs.push(this.runStart === 0 && this.runEnd === b.length ? b : b.subarray(this.runStart, this.runEnd));
-    this.runBuf = null;
+    this.recycle(true);
   }
 
   /** Writes and empties the queue; returns the bytes written. */
   writeTo(sock: net.Socket): number {
     const total = this.length;
     if (total === 0) return 0;
-    this.closeRun();
-    const bufs = this.bufs;
-    this.bufs = [];
-    this.length = 0;
-    const n = bufs.length;
-    if (n === 1) {
-      sock.write(bufs[0]);
-      return total;
-    }
-    if (total <= COPY_TOTAL_MAX) {
-      sock.write(Buffer.concat(bufs, total));
-      return total;
-    }
-    // Large entries as they are; each run of small ones between them copied into one buffer.
-    const parts: Buffer[] = [];
-    let from = 0; // first of the pending small entries
-    let smallLen = 0;
-    for (let i = 0; i < n; i++) {
-      const b = bufs[i];
-      if (b.length < SMALL_ENTRY) {
-        smallLen += b.length;
-        continue;
-      }
-      if (i > from) parts.push(group(bufs, from, i, smallLen));
-      parts.push(b);
-      from = i + 1;
-      smallLen = 0;
-    }
-    if (n > from) parts.push(group(bufs, from, n, smallLen));
-    if (parts.length === 1) {
-      sock.write(parts[0]);
+    this.seal();
+    this.closeSegment();
+    const segs = this.segs;
+    if (segs.length === 1) {
+      sock.write(segs[0]);
     } else {
       // Writes made while corked leave as one writev at uncork.
       sock.cork();
-      for (let i = 0; i < parts.length; i++) sock.write(parts[i]);
+      for (let i = 0; i < segs.length; i++) sock.write(segs[i]);
       sock.uncork();
     }
+    segs.length = 0;
+    this.length = 0;
+    // Written at once: nothing refers to our buffers any more. Otherwise Node keeps them.
+    this.recycle(sock.writableLength === 0);
     return total;
+  }
+
+  /** Closes the current segment and starts a buffer with room for n more bytes. */
+  private grow(n: number): Buffer {
+    this.closeSegment();
+    const old = this.cur;
+    let b: Buffer;
+    if (this.keep) {
+      const want = old === null ? this.keepSize : Math.min(old.length * 2, KEEP_MAX);
+      b = Buffer.allocUnsafeSlow(Math.max(n, want));
+    } else {
+      b = n <= POOL_BUF ? (pool.pop() ?? Buffer.allocUnsafeSlow(POOL_BUF)) : Buffer.allocUnsafeSlow(n);
+    }
+    if (old !== null) this.spent.push(old);
+    this.cur = b;
+    this.used = 0;
+    this.segStart = 0;
+    return b;
+  }
+
+  private closeSegment(): void {
+    const c = this.cur;
+    if (c !== null && this.used > this.segStart) {
+      this.segs.push(c.subarray(this.segStart, this.used));
+      this.segStart = this.used;
+    }
+  }
+
+  /** After a write (or clear): own buffers are reused when `free`, else left to their holder. */
+  private recycle(free: boolean): void {
+    const spent = this.spent;
+    const c = this.cur;
+    if (this.keep) {
+      if (spent.length > 0 && c !== null) {
+        // The batch outgrew one buffer: next time start with one that holds it all.
+        let copied = this.used;
+        for (let i = 0; i < spent.length; i++) copied += spent[i].length;
+        this.keepSize = Math.min(KEEP_MAX, Math.max(this.keepSize, 2 ** Math.ceil(Math.log2(copied))));
+        if (c.length < this.keepSize) this.cur = null;
+      }
+      if (!free || (this.cur !== null && this.cur.length > KEEP_MAX)) this.cur = null;
+    } else {
+      if (free) {
+        for (let i = 0; i < spent.length; i++) giveBack(spent[i]);
+        if (c !== null) giveBack(c);
+      }
+      this.cur = null;
+    }
+    spent.length = 0;
+    this.used = 0;
+    this.segStart = 0;
   }
 }
 
-/** bufs[from, to) (all small) as one buffer: the entry itself, or a copy of them together. */
-function group(bufs: Buffer[], from: number, to: number, len: number): Buffer {
-  return to - from === 1 ? bufs[from] : Buffer.concat(bufs.slice(from, to), len);
+function giveBack(b: Buffer): void {
+  if (b.length === POOL_BUF && pool.length < POOL_MAX) pool.push(b);
 }

@@ -175,7 +175,6 @@ export class Session implements SessionView {
       (err) => this.onProtocolError(err.message),
       engine.limits,
     );
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
   }
 
   get inTransaction(): boolean {
@@ -187,7 +186,11 @@ export class Session implements SessionView {
     return this.inflight === 0 && this.blocking === 0 && !this.subscribed && !this.monitor;
   }
 
-  private onData(chunk: Buffer): void {
+  /**
+   * Client bytes, as the interlay reads them (io.ts): often a view of a shared read buffer,
+   * valid only during this call. Whatever outlives it is copied (OutQueue, snapshots).
+   */
+  onInput(chunk: Buffer): void {
     if (this.closing || this.closed) return;
     const e = this.engine;
     e.counters.bytesIn += chunk.length;
@@ -506,7 +509,7 @@ export class Session implements SessionView {
     const pk = peekPubsub(raw, this.peek);
     if (pk.kind === PS_NONE) {
       if (type !== RespType.Push) return false;
-      this.pushOut(raw);
+      this.pushOutRange(buf, start, end);
       return true;
     }
     if ((pk.kind === PS_SUBSCRIBE || pk.kind === PS_SSUBSCRIBE) && this.pendingSubConfirms > 0) this.pendingSubConfirms--;
@@ -515,7 +518,7 @@ export class Session implements SessionView {
       else if (pk.kind === PS_SSUBSCRIBE || pk.kind === PS_SUNSUBSCRIBE) this.shardSubs = pk.count;
     }
     this.subscribed = this.pendingSubConfirms > 0 || this.normalSubs > 0 || this.shardSubs > 0;
-    this.pushOut(raw);
+    this.pushOutRange(buf, start, end);
     return true;
   }
 

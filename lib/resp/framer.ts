@@ -10,12 +10,13 @@
  *
  * Cost model: a frame that sits inside one chunk is emitted as a range of that chunk
  * (`buf, start, end`: no copy, not even a view object, so a proxy can merge consecutive
- * frames into one write). A frame split over chunks keeps views of its pieces and is
+ * frames into one write). A frame split over chunks keeps copies of its pieces and is
  * concatenated once when complete. Bulk bodies are skipped by length, not scanned.
  * `frameViews` adapts a `(raw, type)` callback for callers that want one Buffer per frame.
  *
- * Emitted ranges may lie in the chunks passed to `write`; callers must not reuse or
- * mutate a chunk after handing it over (Node socket chunks are never reused).
+ * The framer keeps no reference to a chunk after `write` returns, so a caller may read
+ * into the same buffer again (the interlay does); an emitted range of the chunk is then
+ * valid only during the callback, a concatenated frame for good.
  */
 import { RespProtocolError, RespType as T, resolveLimits, type RespLimits } from './types';
 
@@ -195,9 +196,9 @@ export class ReplyFramer {
     }
 
     if (this.inFrame && !this.failedFlag) {
-      // Keep a view of this chunk's share of the unfinished frame.
+      // Keep a copy of this chunk's share of the unfinished frame: the caller may reuse its chunk.
       if (frameStart < len) {
-        this.pieces.push(frameStart === 0 ? chunk : chunk.subarray(frameStart));
+        this.pieces.push(Buffer.from(chunk.subarray(frameStart)));
         this.piecesLen += len - frameStart;
       }
       if (this.piecesLen > this.limits.maxFrameBytes) this.fail('Protocol error: frame too big');

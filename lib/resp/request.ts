@@ -23,9 +23,10 @@ const FAST_MAX_DIGITS = 15;
 
 /**
  * One framed command: bytes [start, end) of `buf`. The framer REUSES one instance for
- * every command it emits: read what you need inside the callback, or call `snapshot()`
- * to keep it. `buf` itself is stable and may be kept (the client's chunk, or a fresh
- * concatenation when the command spanned chunks).
+ * every command it emits, and `buf` is the chunk passed to `write` (or a concatenation when
+ * the command spanned chunks), which a caller may reuse after `write` returns (the interlay
+ * reads into one shared buffer): read what you need inside the callback, or call
+ * `snapshot()`, which copies.
  */
 export class RespCommand {
   buf: Buffer = EMPTY;
@@ -101,10 +102,11 @@ export class RespCommand {
     return out;
   }
 
-  /** An independent copy that stays valid after the callback returns. */
+  /** An independent copy (bytes included) that stays valid after the callback returns. */
   snapshot(): RespCommand {
     const c = new RespCommand();
-    c.set(this.buf, this.start, this.end, this.argc, this.inline, this.offsets.slice(0, 2 * this.argc));
+    const bytes = Buffer.from(this.buf.subarray(this.start, this.end));
+    c.set(bytes, 0, bytes.length, this.argc, this.inline, this.offsets.slice(0, 2 * this.argc));
     return c;
   }
 
@@ -126,7 +128,7 @@ export class RequestFramer {
   private offsets = new Int32Array(2 * INITIAL_ARGS);
   private dataLeft = 0;
   private trailerLeft = 0;
-  /** Bytes of the current command from earlier chunks (views, concatenated once at the end). */
+  /** Bytes of the current command from earlier chunks (copies, concatenated once at the end). */
   private pieces: Buffer[] = [];
   private piecesLen = 0;
   private inCommand = false;
@@ -260,7 +262,8 @@ export class RequestFramer {
     }
 
     if (this.inCommand && !this.failedFlag && cmdStart < len) {
-      this.pieces.push(cmdStart === 0 ? chunk : chunk.subarray(cmdStart));
+      // Copied: the caller may reuse its chunk once write returns.
+      this.pieces.push(Buffer.from(chunk.subarray(cmdStart)));
       this.piecesLen += len - cmdStart;
       if (this.piecesLen > this.limits.maxFrameBytes) this.fail('Protocol error: command too big');
     }
