@@ -32,8 +32,11 @@ export class Engine {
   private readonly pools: (BackendConn[] | null)[] = [null, null];
   private readonly idle: BackendConn[][] = [[], []];
   private readonly dedicatedConns = new Set<BackendConn>();
-  private dirtyBackends: BackendConn[] = [];
-  private dirtyClients: Session[] = [];
+  // Dirty lists keep a count instead of setting `length` (a runtime call on a hot path).
+  private readonly dirtyBackends: (BackendConn | null)[] = [];
+  private nDirtyBackends = 0;
+  private readonly dirtyClients: (Session | null)[] = [];
+  private nDirtyClients = 0;
   private scheduled = false;
   private readonly flushBound = () => this.flushAll();
   /** Sessions holding partial pipeline replies (see `flushClients`) are released by this at the latest. */
@@ -158,7 +161,7 @@ export class Engine {
   // ---- Write coalescing ----------------------------------------------------------------
 
   markBackendDirty(c: BackendConn): void {
-    this.dirtyBackends.push(c);
+    this.dirtyBackends[this.nDirtyBackends++] = c;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushBound);
@@ -166,7 +169,7 @@ export class Engine {
   }
 
   markClientDirty(s: Session): void {
-    this.dirtyClients.push(s);
+    this.dirtyClients[this.nDirtyClients++] = s;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushBound);
@@ -182,8 +185,12 @@ export class Engine {
     this.scheduled = false;
     const now = performance.now();
     const b = this.dirtyBackends;
-    for (let i = 0; i < b.length; i++) b[i].flush(now);
-    b.length = 0;
+    for (let i = 0; i < this.nDirtyBackends; i++) {
+      const conn = b[i]!;
+      b[i] = null;
+      conn.flush(now);
+    }
+    this.nDirtyBackends = 0;
     this.flushClients(FLUSH_TURN);
   }
 
@@ -203,8 +210,10 @@ export class Engine {
   flushClients(mode: number = FLUSH_FORCE): void {
     const c = this.dirtyClients;
     let kept = 0;
-    for (let i = 0; i < c.length; i++) {
-      const s = c[i];
+    // Read the count every time: a flush may mark more clients dirty.
+    for (let i = 0; i < this.nDirtyClients; i++) {
+      const s = c[i]!;
+      c[i] = null;
       if (mode !== FLUSH_FORCE) {
         if (s.held) {
           if (mode === FLUSH_TURN) {
@@ -219,7 +228,7 @@ export class Engine {
       }
       s.flush();
     }
-    c.length = kept;
+    this.nDirtyClients = kept;
     if (kept > 0 && this.holdTimer === null) this.holdTimer = setTimeout(this.releaseBound, HOLD_MAX_MS);
   }
 

@@ -37,17 +37,22 @@ const KEEP_MAX = 8 * 1024 * 1024;
 /** Below this many bytes a JS loop copies faster than a native Buffer#copy call. */
 const LOOP_COPY_MAX = 48;
 
-/** Queues with a run open on (possibly) transient bytes; sealed at the end of every read. */
-const openRuns: OutQueue[] = [];
+/**
+ * Queues with a run open on (possibly) transient bytes; sealed at the end of every read.
+ * (Hot arrays here keep a count instead of setting `length`: that store is a runtime call.)
+ */
+const openRuns: (OutQueue | null)[] = [];
+let openCount = 0;
 
 /** Copies every open run into its queue's own buffer (call before a read buffer is reused). */
 export function sealOpenRuns(): void {
-  for (let i = 0; i < openRuns.length; i++) {
-    const q = openRuns[i];
+  for (let i = 0; i < openCount; i++) {
+    const q = openRuns[i]!;
+    openRuns[i] = null;
     q.listed = false;
     q.seal();
   }
-  openRuns.length = 0;
+  openCount = 0;
 }
 
 export class OutQueue {
@@ -64,8 +69,9 @@ export class OutQueue {
   private cur: Buffer | null = null;
   private used = 0;
   private segStart = 0;
-  /** What goes out, in order: parts of own buffers and referenced large frames. */
-  private readonly segs: Buffer[] = [];
+  /** What goes out, in order: parts of own buffers and referenced large frames (segs[0, nsegs)). */
+  private readonly segs: (Buffer | null)[] = [];
+  private nsegs = 0;
   /** Own buffers filled earlier in this batch (recycled with `cur`). */
   private readonly spent: Buffer[] = [];
   /** `keep` queues: the size to allocate when starting a batch without a buffer. */
@@ -92,7 +98,7 @@ export class OutQueue {
     }
     if (n > TRANSIENT_MAX) {
       this.closeSegment();
-      this.segs.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+      this.segs[this.nsegs++] = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
       return;
     }
     this.runBuf = buf;
@@ -100,7 +106,7 @@ export class OutQueue {
     this.runEnd = end;
     if (!this.listed) {
       this.listed = true;
-      openRuns.push(this);
+      openRuns[openCount++] = this;
     }
   }
 
@@ -122,7 +128,7 @@ export class OutQueue {
   /** Drops everything queued. */
   clear(): void {
     this.runBuf = null;
-    this.segs.length = 0;
+    this.dropSegments();
     this.length = 0;
     this.recycle(true);
   }
@@ -134,15 +140,16 @@ export class OutQueue {
     this.seal();
     this.closeSegment();
     const segs = this.segs;
-    if (segs.length === 1) {
-      sock.write(segs[0]);
+    const n = this.nsegs;
+    if (n === 1) {
+      sock.write(segs[0]!);
     } else {
       // Writes made while corked leave as one writev at uncork.
       sock.cork();
-      for (let i = 0; i < segs.length; i++) sock.write(segs[i]);
+      for (let i = 0; i < n; i++) sock.write(segs[i]!);
       sock.uncork();
     }
-    segs.length = 0;
+    this.dropSegments();
     this.length = 0;
     // Written at once: nothing refers to our buffers any more. Otherwise Node keeps them.
     this.recycle(sock.writableLength === 0);
@@ -170,9 +177,15 @@ export class OutQueue {
   private closeSegment(): void {
     const c = this.cur;
     if (c !== null && this.used > this.segStart) {
-      this.segs.push(c.subarray(this.segStart, this.used));
+      this.segs[this.nsegs++] = c.subarray(this.segStart, this.used);
       this.segStart = this.used;
     }
+  }
+
+  private dropSegments(): void {
+    const segs = this.segs;
+    for (let i = 0; i < this.nsegs; i++) segs[i] = null;
+    this.nsegs = 0;
   }
 
   /** After a write (or clear): own buffers are reused when `free`, else left to their holder. */
@@ -195,7 +208,7 @@ export class OutQueue {
       }
       this.cur = null;
     }
-    spent.length = 0;
+    if (spent.length > 0) spent.length = 0;
     this.used = 0;
     this.segStart = 0;
   }
