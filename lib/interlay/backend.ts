@@ -107,10 +107,10 @@ export class BackendConn {
     this.state = 'connecting';
     this.framer.reset();
     const t = this.target;
-    const onChunk = (chunk: Buffer) => {
+    const onChunk = (buf: Buffer, start: number, end: number) => {
       if (this.socket !== sock) return;
       this.tNow = performance.now();
-      this.framer.write(chunk);
+      this.framer.write(buf, start, end);
       this.engine.afterBackendRead();
     };
     // Plain TCP is read into the shared read buffer (io.ts); TLS by 'data' events.

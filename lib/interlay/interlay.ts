@@ -150,7 +150,7 @@ export class Interlay extends EventEmitter {
       return;
     }
     // Plain TCP clients are read into the shared read buffer (io.ts); TLS ones by 'data' events.
-    const onChunk = (chunk: Buffer) => session.onInput(chunk);
+    const onChunk = (buf: Buffer, start: number, end: number) => session.onInput(buf, start, end);
     const adopted = sock instanceof tls.TLSSocket ? null : adoptAccepted(sock, onChunk);
     if (adopted !== null) sock = adopted;
     else onDataEvents(sock, onChunk);

@@ -6,7 +6,7 @@
  * for it; under a proxy's load that was about a tenth of the interlay's CPU, page faults
  * included, and most of its garbage. The interlay reads plain TCP sockets through Node's
  * `onread` option instead, into one shared buffer per direction, and hands each read to its
- * handler as a view of that buffer. The view is valid only during the handler: OutQueue
+ * handler as a range of that buffer, valid only during the handler: OutQueue
  * copies the ranges it keeps (then `sealOpenRuns` runs, before the buffer is read into
  * again), the framers copy partial frames, and queued commands are snapshots (copies).
  *
@@ -16,7 +16,8 @@
 import net from 'node:net';
 import { sealOpenRuns, TRANSIENT_MAX } from './outq';
 
-export type ChunkHandler = (chunk: Buffer) => void;
+/** Bytes buf[start, end): valid only during the call when buf is a shared read buffer. */
+export type ChunkHandler = (buf: Buffer, start: number, end: number) => void;
 
 const clientReadBuf = Buffer.allocUnsafeSlow(TRANSIENT_MAX);
 const backendReadBuf = Buffer.allocUnsafeSlow(TRANSIENT_MAX);
@@ -25,7 +26,7 @@ function onReadOptions(buffer: Buffer, handler: ChunkHandler): net.OnReadOpts {
   return {
     buffer,
     callback(n: number, buf: Uint8Array): boolean {
-      handler((buf as Buffer).subarray(0, n));
+      handler(buf as Buffer, 0, n);
       sealOpenRuns();
       return true;
     },
@@ -40,7 +41,7 @@ export function backendOnRead(handler: ChunkHandler): net.OnReadOpts {
 /** For sockets read with 'data' events: the same handler, then the same sealing. */
 export function onDataEvents(sock: net.Socket, handler: ChunkHandler): void {
   sock.on('data', (chunk: Buffer) => {
-    handler(chunk);
+    handler(chunk, 0, chunk.length);
     sealOpenRuns();
   });
 }

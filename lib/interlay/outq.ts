@@ -74,6 +74,9 @@ export class OutQueue {
   private nsegs = 0;
   /** Own buffers filled earlier in this batch (recycled with `cur`). */
   private readonly spent: Buffer[] = [];
+  /** The last view made of [0, n) of a buffer, and that buffer (see closeSegment). */
+  private lastView: Buffer | null = null;
+  private lastViewOf: Buffer | null = null;
   /** `keep` queues: the size to allocate when starting a batch without a buffer. */
   private keepSize = KEEP_INITIAL;
 
@@ -177,7 +180,20 @@ export class OutQueue {
   private closeSegment(): void {
     const c = this.cur;
     if (c !== null && this.used > this.segStart) {
-      this.segs[this.nsegs++] = c.subarray(this.segStart, this.used);
+      let v: Buffer;
+      if (this.segStart === 0) {
+        // A client's replies often have the same length each time (+OK, a GET of one
+        // size): the view of its reused buffer from last time fits again.
+        v = this.lastView!;
+        if (c !== this.lastViewOf || v.length !== this.used) {
+          v = c.subarray(0, this.used);
+          this.lastView = v;
+          this.lastViewOf = c;
+        }
+      } else {
+        v = c.subarray(this.segStart, this.used);
+      }
+      this.segs[this.nsegs++] = v;
       this.segStart = this.used;
     }
   }
@@ -192,6 +208,11 @@ export class OutQueue {
   private recycle(free: boolean): void {
     const spent = this.spent;
     const c = this.cur;
+    if (!free) {
+      // Node holds these buffers now; do not keep them alive (or point into them) from here.
+      this.lastView = null;
+      this.lastViewOf = null;
+    }
     if (this.keep) {
       if (spent.length > 0 && c !== null) {
         // The batch outgrew one buffer: next time start with one that holds it all.

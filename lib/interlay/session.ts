@@ -187,16 +187,17 @@ export class Session implements SessionView {
   }
 
   /**
-   * Client bytes, as the interlay reads them (io.ts): often a view of a shared read buffer,
-   * valid only during this call. Whatever outlives it is copied (OutQueue, snapshots).
+   * Client bytes buf[start, end), as the interlay reads them (io.ts): often a range of a
+   * shared read buffer, valid only during this call. What outlives it is copied (OutQueue,
+   * snapshots).
    */
-  onInput(chunk: Buffer): void {
+  onInput(buf: Buffer, start: number, end: number): void {
     if (this.closing || this.closed) return;
     const e = this.engine;
-    e.counters.bytesIn += chunk.length;
+    e.counters.bytesIn += end - start;
     this.lastActive = e.clock;
     this.tNow = performance.now();
-    this.framer.write(chunk);
+    this.framer.write(buf, start, end);
     const d = this.dest;
     if (d !== null && d.writableLength > BACKEND_HIGH_WATER && !this.closed) {
       this.socket.pause();

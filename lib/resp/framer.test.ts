@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReplyFramer, frameViews } from './framer';
-import { runThreeWays, type Sink } from './test-helpers';
+import { runThreeWays, viaSharedBuffer, type Sink } from './test-helpers';
 import { RespType, isErrorType, type RespLimits } from './types';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
@@ -14,7 +14,7 @@ function sink(limits?: Partial<RespLimits>): Sink<Frame, string> {
   const values: Frame[] = [];
   const errors: string[] = [];
   const f = new ReplyFramer(frameViews((raw, type) => values.push({ raw: raw.toString('latin1'), type: String.fromCharCode(type) })), (e) => errors.push(e.message), limits);
-  return { values, errors, write: (c) => f.write(c) };
+  return { values, errors, write: viaSharedBuffer((buf, s, e) => f.write(buf, s, e)) };
 }
 
 function expectFrames(frames: Array<[string, string]>, error?: string, tail = '', limits?: Partial<RespLimits>): void {

@@ -105,15 +105,16 @@ export class ReplyFramer {
   }
 
   /**
-   * Feeds bytes. Complete frames go to `onFrame` synchronously; a protocol violation goes
-   * to `onError` once and every later write is ignored. Never throws for bad input.
+   * Feeds chunk[start, end). Complete frames go to `onFrame` synchronously; a protocol
+   * violation goes to `onError` once and every later write is ignored. Never throws for
+   * bad input.
    */
-  write(chunk: Buffer): void {
+  write(chunk: Buffer, start = 0, end = chunk.length): void {
     if (this.failedFlag) return;
-    const len = chunk.length;
-    let pos = 0;
-    // Where the current frame starts in this chunk; 0 when it began in an earlier chunk.
-    let frameStart = 0;
+    const len = end;
+    let pos = start;
+    // Where the current frame starts in this chunk; `start` when it began in an earlier chunk.
+    let frameStart = start;
 
     while (pos < len) {
       if (this.dataLeft > 0 || this.trailerLeft > 0) {
@@ -155,7 +156,7 @@ export class ReplyFramer {
       if (this.partial === null) {
         const cr = chunk.indexOf(CR, pos);
         if (cr === -1 || cr + 1 >= len) {
-          if (!this.stashPartial(chunk.subarray(pos))) return;
+          if (!this.stashPartial(chunk.subarray(pos, len))) return;
           pos = len;
           break;
         }
@@ -198,7 +199,7 @@ export class ReplyFramer {
     if (this.inFrame && !this.failedFlag) {
       // Keep a copy of this chunk's share of the unfinished frame: the caller may reuse its chunk.
       if (frameStart < len) {
-        this.pieces.push(Buffer.from(chunk.subarray(frameStart)));
+        this.pieces.push(Buffer.from(chunk.subarray(frameStart, len)));
         this.piecesLen += len - frameStart;
       }
       if (this.piecesLen > this.limits.maxFrameBytes) this.fail('Protocol error: frame too big');
@@ -223,8 +224,9 @@ export class ReplyFramer {
       this.onFrame(chunk, frameStart, end, type);
       return;
     }
-    this.pieces.push(chunk.subarray(0, end));
-    const raw = Buffer.concat(this.pieces, this.piecesLen + end);
+    // The frame began in an earlier chunk: this chunk's part starts at the write's start.
+    this.pieces.push(chunk.subarray(frameStart, end));
+    const raw = Buffer.concat(this.pieces, this.piecesLen + end - frameStart);
     this.pieces = [];
     this.piecesLen = 0;
     this.onFrame(raw, 0, raw.length, type);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeCommand } from './encode';
 import { RequestFramer, type RespCommand } from './request';
-import { runThreeWays, type Sink } from './test-helpers';
+import { runThreeWays, viaSharedBuffer, type Sink } from './test-helpers';
 import type { RespLimits } from './types';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
@@ -20,7 +20,7 @@ function framerSink(limits?: Partial<RespLimits>): Sink<Got, string> {
     (e) => errors.push(e.message),
     limits,
   );
-  return { values, errors, write: (c) => f.write(c) };
+  return { values, errors, write: viaSharedBuffer((buf, s, e) => f.write(buf, s, e)) };
 }
 
 const mb = (...args: string[]): Got => ({ args, raw: encodeCommand(args.map(b)).toString('latin1'), inline: false });

@@ -166,16 +166,20 @@ export class RequestFramer {
     this.resetCommand();
   }
 
-  /** Feeds client bytes; never throws for bad input (the error goes to onError once). */
-  write(chunk: Buffer): void {
+  /**
+   * Feeds client bytes chunk[start, end); never throws for bad input (the error goes to
+   * onError once). Nothing of the chunk is kept after this returns.
+   */
+  write(chunk: Buffer, start = 0, end = chunk.length): void {
     if (this.failedFlag) return;
-    const len = chunk.length;
-    let pos = 0;
-    let cmdStart = 0;
+    const len = end;
+    let pos = start;
+    // Where the current command starts; `start` when it began in an earlier chunk.
+    let cmdStart = start;
 
     while (pos < len) {
       if (this.state === IDLE && !this.inCommand && this.partial === null) {
-        const next = this.fastCommand(chunk, pos);
+        const next = this.fastCommand(chunk, pos, len);
         if (next > 0) {
           if (this.failedFlag) return;
           pos = next;
@@ -208,7 +212,7 @@ export class RequestFramer {
         this.inCommand = true;
         cmdStart = pos;
       }
-      const next = this.readLine(chunk, pos);
+      const next = this.readLine(chunk, pos, len);
       if (next < 0) {
         if (next === -2) return;
         pos = len;
@@ -251,7 +255,7 @@ export class RequestFramer {
       if (!this.lineHadCR) return this.fail('Protocol error: expected CRLF');
       const n = parseCount(b, s + 1, e);
       if (n === null || n < 0 || n > this.limits.maxBulkLength) return this.fail('Protocol error: invalid bulk length');
-      const base = this.piecesLen - cmdStart; // absolute offset (within the command) of chunk[0]
+      const base = this.piecesLen - cmdStart; // chunk[p] is byte base + p of the command
       if (base + pos + n + 2 > this.limits.maxFrameBytes) return this.fail('Protocol error: command too big');
       if (2 * this.argi + 2 > this.offsets.length) this.growOffsets();
       this.offsets[2 * this.argi] = base + pos;
@@ -263,7 +267,7 @@ export class RequestFramer {
 
     if (this.inCommand && !this.failedFlag && cmdStart < len) {
       // Copied: the caller may reuse its chunk once write returns.
-      this.pieces.push(Buffer.from(chunk.subarray(cmdStart)));
+      this.pieces.push(Buffer.from(chunk.subarray(cmdStart, len)));
       this.piecesLen += len - cmdStart;
       if (this.piecesLen > this.limits.maxFrameBytes) this.fail('Protocol error: command too big');
     }
@@ -273,16 +277,17 @@ export class RequestFramer {
    * Reads up to LF (a preceding CR is stripped and noted). Returns the position after the
    * LF, -1 when the line is incomplete (kept in `partial`), -2 after a failure.
    */
-  private readLine(chunk: Buffer, pos: number): number {
+  private readLine(chunk: Buffer, pos: number, end: number): number {
     const limit = this.limits.maxInlineLength;
     const tooBig = this.state === IDLE
       ? (this.partial ? this.partial[0] : chunk[pos]) === 0x2a ? 'Protocol error: too big mbulk count string' : 'Protocol error: too big inline request'
       : 'Protocol error: too big bulk count string';
-    const lf = chunk.indexOf(LF, pos);
+    let lf = chunk.indexOf(LF, pos);
+    if (lf >= end) lf = -1;
     if (this.partial === null) {
       if (lf === -1) {
-        if (chunk.length - pos > limit) return this.failed2(tooBig);
-        this.partial = Buffer.from(chunk.subarray(pos));
+        if (end - pos > limit) return this.failed2(tooBig);
+        this.partial = Buffer.from(chunk.subarray(pos, end));
         return -1;
       }
       if (lf - pos > limit + 1) return this.failed2(tooBig);
@@ -292,8 +297,8 @@ export class RequestFramer {
     } else {
       const have = this.partial.length;
       if (lf === -1) {
-        if (have + chunk.length - pos > limit) return this.failed2(tooBig);
-        this.partial = Buffer.concat([this.partial, chunk.subarray(pos)]);
+        if (have + end - pos > limit) return this.failed2(tooBig);
+        this.partial = Buffer.concat([this.partial, chunk.subarray(pos, end)]);
         return -1;
       }
       if (have + lf - pos > limit + 1) return this.failed2(tooBig);
@@ -323,8 +328,9 @@ export class RequestFramer {
     if (this.pieces.length === 0) {
       cmd.set(chunk, cmdStart, end, this.argc, false, this.offsets);
     } else {
-      this.pieces.push(chunk.subarray(0, end));
-      const raw = Buffer.concat(this.pieces, this.piecesLen + end);
+      // The command began in an earlier chunk: this chunk's part starts at the write's start.
+      this.pieces.push(chunk.subarray(cmdStart, end));
+      const raw = Buffer.concat(this.pieces, this.piecesLen + end - cmdStart);
       cmd.set(raw, 0, raw.length, this.argc, false, this.offsets);
     }
     this.resetCommand();
@@ -345,8 +351,7 @@ export class RequestFramer {
    * after it, or -1 to leave everything to the general state machine (an incomplete
    * command, an inline one, anything unusual or invalid: that path has the exact errors).
    */
-  private fastCommand(chunk: Buffer, pos: number): number {
-    const len = chunk.length;
+  private fastCommand(chunk: Buffer, pos: number, len: number): number {
     if (chunk[pos] !== 0x2a /* * */) return -1;
     let p = pos + 1;
     let argc = 0;

@@ -62,3 +62,23 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Bytes that look like RESP, so a framer that reads outside its range goes wrong visibly. */
+const GARBAGE = Buffer.from('\r\n+X\r\n*1\r\n$1\r\nY\r\n:');
+
+/**
+ * Feeds chunks the way the interlay does: each as a range of one shared buffer with garbage
+ * around it, and the buffer overwritten with garbage as soon as `write` returns. A framer
+ * that reads outside its range, or keeps a reference to a chunk, fails its test.
+ */
+export function viaSharedBuffer(write: (buf: Buffer, start: number, end: number) => void): (chunk: Buffer) => void {
+  let shared = Buffer.alloc(64);
+  return (chunk) => {
+    const pad = GARBAGE.length;
+    if (shared.length < chunk.length + 2 * pad) shared = Buffer.alloc(chunk.length + 2 * pad);
+    shared.fill(GARBAGE);
+    chunk.copy(shared, pad);
+    write(shared, pad, pad + chunk.length);
+    shared.fill(GARBAGE);
+  };
+}
