@@ -110,6 +110,25 @@ describe('OutQueue', () => {
     expect(kept.writes.map((w) => w.data.toString())).toEqual(['third', 'fourth']); // intact
   });
 
+  it('a socket already backed up gets exact copies, and the queue keeps its buffer', () => {
+    const q = new OutQueue();
+    const s = fakeSocket(0);
+    send(q, s.sock, 'free');
+    (s.sock as unknown as { writableLength: number }).writableLength = 100; // a slow reader's backlog
+    const big = Buffer.alloc(TRANSIENT_MAX + 1, 'x');
+    q.push(Buffer.from('+OK\r\n'));
+    q.push(big);
+    q.writeTo(s.sock);
+    const [, small, frame] = s.writes;
+    expect(small.text).toBe('+OK\r\n');
+    expect(small.data.buffer).not.toBe(s.writes[0].data.buffer); // a copy, not the queue's buffer
+    expect(frame.data).toBe(big); // a referenced frame is nobody else's: not copied
+    // The queue's own buffer was not handed over: it is reused for the next flush.
+    (s.sock as unknown as { writableLength: number }).writableLength = 0;
+    send(q, s.sock, 'after');
+    expect(s.writes[3].data.buffer).toBe(s.writes[0].data.buffer);
+  });
+
   it('client queues lend their buffer back to a shared pool after a flush', () => {
     const a = new OutQueue();
     const b = new OutQueue();

@@ -16,9 +16,11 @@
  *
  * Buffers: a queue writes from buffers it owns and reuses them only when the socket took
  * the write at once (`writableLength === 0` afterwards); otherwise Node still holds them
- * and they are left to it. Client queues hand their buffer back to a small shared pool
- * after each flush, so idle clients hold none; backend queues (`keep`) keep theirs and grow
- * it to the size of a turn's batch, so a batch is one contiguous write.
+ * and they are left to it. A socket that is already backed up gets exact copies instead,
+ * so a slow reader's backlog costs its bytes, not a buffer per write. Client queues hand
+ * their buffer back to a small shared pool after each flush, so idle clients hold none;
+ * backend queues (`keep`) keep theirs and grow it to the size of a turn's batch, so a
+ * batch is one contiguous write.
  */
 import type net from 'node:net';
 
@@ -72,6 +74,8 @@ export class OutQueue {
   /** What goes out, in order: parts of own buffers and referenced large frames (segs[0, nsegs)). */
   private readonly segs: (Buffer | null)[] = [];
   private nsegs = 0;
+  /** Per segment: a large frame queued by reference (not in one of our buffers). */
+  private readonly referenced: boolean[] = [];
   /** Own buffers filled earlier in this batch (recycled with `cur`). */
   private readonly spent: Buffer[] = [];
   /** The last view made of [0, n) of a buffer, and that buffer (see closeSegment). */
@@ -101,6 +105,7 @@ export class OutQueue {
     }
     if (n > TRANSIENT_MAX) {
       this.closeSegment();
+      this.referenced[this.nsegs] = true;
       this.segs[this.nsegs++] = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
       return;
     }
@@ -144,6 +149,19 @@ export class OutQueue {
     this.closeSegment();
     const segs = this.segs;
     const n = this.nsegs;
+    if (sock.writableLength > 0) {
+      // A slow reader: Node queues whatever is written now until the socket drains. Give it
+      // exact copies and keep our buffers (a pooled 32 KB buffer, or a backend's batch
+      // buffer, must not be held for a few bytes of a backlog); large referenced frames
+      // are nobody else's and go as they are.
+      if (n > 1) sock.cork();
+      for (let i = 0; i < n; i++) sock.write(this.referenced[i] ? segs[i]! : Buffer.from(segs[i]!));
+      if (n > 1) sock.uncork();
+      this.dropSegments();
+      this.length = 0;
+      this.recycle(true);
+      return total;
+    }
     if (n === 1) {
       sock.write(segs[0]!);
     } else {
@@ -154,7 +172,8 @@ export class OutQueue {
     }
     this.dropSegments();
     this.length = 0;
-    // Written at once: nothing refers to our buffers any more. Otherwise Node keeps them.
+    // Written at once: nothing refers to our buffers any more. Otherwise (the kernel took
+    // part of it) Node keeps them.
     this.recycle(sock.writableLength === 0);
     return total;
   }
@@ -193,6 +212,7 @@ export class OutQueue {
       } else {
         v = c.subarray(this.segStart, this.used);
       }
+      this.referenced[this.nsegs] = false;
       this.segs[this.nsegs++] = v;
       this.segStart = this.used;
     }
