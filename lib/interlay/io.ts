@@ -26,8 +26,11 @@ function onReadOptions(buffer: Buffer, handler: ChunkHandler): net.OnReadOpts {
   return {
     buffer,
     callback(n: number, buf: Uint8Array): boolean {
-      handler(buf as Buffer, 0, n);
-      sealOpenRuns();
+      try {
+        handler(buf as Buffer, 0, n);
+      } finally {
+        sealOpenRuns(); // before this buffer is read into again, whatever happened
+      }
       return true;
     },
   };

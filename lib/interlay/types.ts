@@ -48,9 +48,11 @@ export interface SessionView {
 
 /**
  * A command as the routing policy sees it. The object is REUSED for every command of a
- * session: read it inside `route()` only. `argv` is set only for commands the engine had to
- * materialise anyway (connection-affine, blocking, transaction, pub/sub); use `command.arg(i)`
- * (a zero-copy view) for anything else, e.g. keys via `keyPositions`.
+ * session, and its bytes usually lie in a read buffer the interlay reuses for the next read
+ * (io.ts): read it inside `route()` only, and copy what must outlive the call
+ * (`command.snapshot()`, `Buffer.from(command.arg(i))`). `argv` is set only for commands the
+ * engine had to materialise anyway (connection-affine, blocking, transaction, pub/sub); use
+ * `command.arg(i)` (a zero-copy view) for anything else, e.g. keys via `keyPositions`.
  */
 export interface CommandView {
   info: CommandInfo;
