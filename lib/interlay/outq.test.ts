@@ -139,6 +139,17 @@ describe('OutQueue', () => {
     expect(s.writes.map((w) => w.text)).toEqual(['to a', 'to b']);
   });
 
+  it('a client queue whose buffer the full pool turned away keeps no reference to it', () => {
+    const s = fakeSocket(0);
+    const queues = Array.from({ length: 100 }, () => new OutQueue());
+    for (const q of queues) q.push(Buffer.from('+OK\r\n'));
+    sealOpenRuns(); // as at the end of a read: each copies into a buffer of its own
+    for (const q of queues) q.writeTo(s.sock); // the pool takes back at most 64
+    const holding = queues.filter((q) => (q as unknown as { lastViewOf: Buffer | null }).lastViewOf !== null);
+    expect(holding.length).toBeGreaterThan(0);
+    expect(holding.length).toBeLessThanOrEqual(64);
+  });
+
   it('a backend queue grows to its batch size, so the next batch of that size is one write', () => {
     const q = new OutQueue(true);
     const s = fakeSocket(0);

@@ -243,9 +243,16 @@ export class OutQueue {
       }
       if (!free || (this.cur !== null && this.cur.length > KEEP_MAX)) this.cur = null;
     } else {
+      let pooled = false;
       if (free) {
         for (let i = 0; i < spent.length; i++) giveBack(spent[i]);
-        if (c !== null) giveBack(c);
+        if (c !== null) pooled = giveBack(c);
+      }
+      // Keep the cached view only while its buffer is in the pool: a dropped buffer must
+      // not stay alive through every idle client that once wrote from it.
+      if (this.lastViewOf !== null && !(pooled && this.lastViewOf === c)) {
+        this.lastView = null;
+        this.lastViewOf = null;
       }
       this.cur = null;
     }
@@ -255,6 +262,9 @@ export class OutQueue {
   }
 }
 
-function giveBack(b: Buffer): void {
-  if (b.length === POOL_BUF && pool.length < POOL_MAX) pool.push(b);
+/** Returns a buffer to the pool; false when it is not pool-sized or the pool is full. */
+function giveBack(b: Buffer): boolean {
+  if (b.length !== POOL_BUF || pool.length >= POOL_MAX) return false;
+  pool.push(b);
+  return true;
 }
