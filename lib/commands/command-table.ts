@@ -151,6 +151,15 @@ const INSPECTION = new Set([
 
 let nextEntryId = 1;
 
+/**
+ * arr[id] = value for a CommandInfo.id, padding missing slots below it with `fill` so the
+ * array stays dense (V8's fast elements): hot paths keep per-command numbers this way.
+ */
+export function setById(arr: number[], id: number, value: number, fill: number): void {
+  while (arr.length < id) arr.push(fill);
+  arr[id] = value;
+}
+
 function makeEntry(name: string, spec: RawCommandSpec, container?: string): Entry {
   const flags = new Set(spec.flags);
   const isScriptRunner = flags.has('script_runner');

@@ -15,6 +15,7 @@ export {
   CommandTable,
   UNKNOWN_COMMAND,
   parseCommandInfoReply,
+  setById,
   type CommandCategory,
   type CommandInfo,
   type RawCommandSpec,

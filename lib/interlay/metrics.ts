@@ -2,7 +2,7 @@
  * Cheap counters and windowed histograms for the interlay. Everything on the hot path is
  * an integer increment or one typed-array slot; snapshots do the sorting and summing.
  */
-import type { CommandInfo } from '@/lib/commands';
+import { setById, type CommandInfo } from '@/lib/commands';
 import type { ErrorKind } from './types';
 
 /** Buckets: exact below 8 µs, then 4 per power of two (≤ 19% wide) up to 2^32 µs. */
@@ -105,8 +105,7 @@ export class InterlayCounters {
       return;
     }
     // First call of this command (its slot is missing, or a 0 from padding).
-    while (this.counts.length < id) this.counts.push(0); // keep the array dense (fast elements)
-    this.counts[id] = 1;
+    setById(this.counts, id, 1, 0);
     this.seen.push(info);
   }
 

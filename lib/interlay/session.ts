@@ -24,6 +24,7 @@ import {
   commandTable,
   isBlockingCall,
   isConnectionAffine,
+  setById,
   UNKNOWN_COMMAND,
   type CommandInfo,
 } from '@/lib/commands';
@@ -69,8 +70,7 @@ function kindOf(info: CommandInfo): number {
   else if (n === 'client|reply') k = K_CLIENT_REPLY;
   else if (AFFINE_CHECK.has(n)) k = K_AFFINE;
   else k = K_PLAIN;
-  while (kinds.length < id) kinds.push(-1); // keep the array dense (fast elements)
-  kinds[id] = k;
+  setById(kinds, id, k, -1);
   return k;
 }
 
@@ -145,7 +145,7 @@ export class Session implements SessionView {
   private draining = false;
   private fatal: string | null = null;
 
-  /** Replies gathered until the next flush (views of backend chunks, merged when contiguous). */
+  /** Replies gathered until the next flush (copied out of backend reads; see OutQueue). */
   private readonly out = new OutQueue();
   dirty = false;
   /** Replies held back after a backend read, waiting for the rest of the pipeline. */
