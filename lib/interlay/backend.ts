@@ -1,23 +1,24 @@
 /**
- * One connection to the backend Redis: shared (many clients multiplexed, pipelined) or
- * dedicated to one client session while it holds connection state.
+ * One connection to a backend Redis (an Upstream): shared (many clients multiplexed,
+ * pipelined) or dedicated to one owner while it holds connection state.
  *
- * Replies are matched to requests by a FIFO ring of parallel typed arrays (owner, flags,
- * argument, timestamps): no object, closure or promise per command. Requests are gathered
- * in `out` and written once per event-loop turn by the engine (`flush`).
+ * Replies are matched to requests by a FIFO ring of parallel typed arrays (sink, flags,
+ * argument, timestamps): no object, closure or promise per command. Each reply goes to the
+ * `ReplySink` that sent the request (a client session, or a mirror writer). Requests are
+ * gathered in `out` and written once per event-loop turn by the engine (`flush`).
  *
- * The handshake (HELLO/AUTH, SELECT, one INFO) is pipelined first; client commands queued
- * meanwhile are held back until it succeeded, so a failed SELECT can never let a client's
- * write land in the wrong database.
+ * The handshake (HELLO/AUTH with the connection's identity, SELECT, INFO once, CLIENT ID on
+ * dedicated conns) is pipelined first; commands queued meanwhile are held back until it
+ * succeeded, so a failed SELECT can never let a client's write land in the wrong database.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ReplyFramer, encodeCommand, RespType, FrameParser, RespMap, type RespLimits } from '@/lib/resp';
 import { targetTlsOptions } from '@/lib/redis/target';
+import type { Logger } from '@/lib/logger';
 import type { BackendTarget } from './types';
-import type { Engine } from './engine';
-import type { Session } from './session';
+import type { InterlayCounters } from './metrics';
 import { OutQueue } from './outq';
 import { backendOnRead, onDataEvents } from './io';
 
@@ -29,8 +30,70 @@ export const F_BARRIER = 8;
 /** Handshake step: an error reply fails the connection. */
 export const F_HANDSHAKE = 16;
 export const F_INFO = 32;
+/** Handshake step whose error reply is tolerated (CLIENT ID on servers without it). */
+export const F_SOFT = 64;
+/** Handshake CLIENT ID: the reply is this connection's id on the server. */
+export const F_CLIENT_ID = 128;
+/** Bits from here up are the sender's own (the ring keeps 16 bits of flags per request). */
+export const F_SENDER_BASE = 256;
 
 export type BackendState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
+
+/**
+ * Whoever sent a request gets its reply (in order) through this. Sessions implement it;
+ * so do mirror writers, whose replies never reach a client.
+ */
+export interface ReplySink {
+  /** Replies to a closed sink are dropped. */
+  readonly closed: boolean;
+  /** The reply to one request: bytes [start, end) of buf, valid only during the call. */
+  onReply(buf: Buffer, start: number, end: number, type: number, flags: number, arg: number): void;
+  /** No reply will come (connection lost, timeout, down): `line` is the error reply standing in for it. */
+  onReplyFailed(line: Buffer, flags: number): void;
+}
+
+/** The owner of a dedicated connection: also gets what is not a reply on it. */
+export interface ConnOwner extends ReplySink {
+  /** False while waiting on the server is normal (subscribed, MONITOR): no command timeout applies. */
+  readonly timesOut: boolean;
+  /** A frame that may not be a reply (pub/sub message or confirmation, RESP3 push); true when it was delivered as such. */
+  onDedicatedFrame(buf: Buffer, start: number, end: number, type: number): boolean;
+  /** A frame while nothing is pending (MONITOR output, invalidations on RESP2 redirect targets). */
+  onUnsolicited(buf: Buffer, start: number, end: number): void;
+  /** The connection broke; its pending requests already got onReplyFailed. */
+  onDedicatedLost(conn: BackendConn): void;
+}
+
+/**
+ * Credentials a connection authenticates with. `key` '' is the endpoint's own identity
+ * (the target's username/password); a client that authenticated against the backend gets
+ * an identity of its own (see Upstream), so its traffic runs with its own ACL permissions.
+ * PROBE connects without any AUTH or SELECT: it only carries a client's AUTH for checking.
+ */
+export interface Identity {
+  readonly key: string;
+  readonly username?: string;
+  readonly password?: Buffer;
+}
+
+export const ENDPOINT_IDENTITY: Identity = Object.freeze({ key: '' });
+export const PROBE_IDENTITY: Identity = Object.freeze({ key: '\0probe' });
+
+/** What a connection needs from the Upstream it belongs to. */
+export interface ConnHost {
+  readonly log: Logger;
+  readonly counters: InterlayCounters;
+  readonly serverInfo: ServerInfo | undefined;
+  setServerInfo(info: ServerInfo): void;
+  markBackendDirty(c: BackendConn): void;
+  /** After each read: replies it completed go to their clients. */
+  afterBackendRead(): void;
+  onBackendDrain(c: BackendConn): void;
+  onBackendState(): void;
+  onDedicatedClosed(c: BackendConn): void;
+  /** Writes replies gathered for clients now (after failing pending requests). */
+  flushClients(): void;
+}
 
 const INITIAL_RING = 1024;
 const MAX_BACKOFF_MS = 2000;
@@ -43,16 +106,18 @@ export interface ServerInfo {
 
 export class BackendConn {
   state: BackendState = 'idle';
-  /** The session a dedicated connection serves; null for shared or idle dedicated ones. */
-  owner: Session | null = null;
+  /** The owner a dedicated connection serves; null for shared or idle dedicated ones. */
+  owner: ConnOwner | null = null;
   /** A dedicated conn that carried pub/sub or sticky state: closed, not reused, on release. */
   tainted = false;
   lastError = '';
+  /** This connection's CLIENT ID on the server (dedicated conns; -1 until known or unsupported). */
+  backendId = -1;
 
   private socket: net.Socket | null = null;
   private framer: ReplyFramer;
-  private owners: (Session | null)[];
-  private flags: Uint8Array;
+  private owners: (ReplySink | null)[];
+  private flags: Uint16Array;
   private args: Int32Array;
   private tQueued: Float64Array;
   private tSent: Float64Array;
@@ -74,20 +139,24 @@ export class BackendConn {
   private downReply: Buffer = Buffer.alloc(0);
 
   constructor(
-    private readonly engine: Engine,
+    private readonly host: ConnHost,
     readonly proto: 2 | 3,
     readonly dedicated: boolean,
     private readonly target: BackendTarget,
     limits: Partial<RespLimits> | undefined,
+    readonly identity: Identity = ENDPOINT_IDENTITY,
   ) {
+    // Replies are Redis's own: frame whatever it sends (trusted), and a reply too big to
+    // hold fails only the request it answers (onOversize), never the shared connection.
     this.framer = new ReplyFramer(
       (buf, start, end, type) => this.onFrame(buf, start, end, type),
       (err) => this.fail(`protocol error from backend: ${err.message}`, 'backend_down'),
       limits,
+      { trusted: true, onOversize: (type, bytes) => this.onOversize(type, bytes, limits) },
     );
     this.mask = INITIAL_RING - 1;
-    this.owners = new Array<Session | null>(INITIAL_RING).fill(null);
-    this.flags = new Uint8Array(INITIAL_RING);
+    this.owners = new Array<ReplySink | null>(INITIAL_RING).fill(null);
+    this.flags = new Uint16Array(INITIAL_RING);
     this.args = new Int32Array(INITIAL_RING);
     this.tQueued = new Float64Array(INITIAL_RING);
     this.tSent = new Float64Array(INITIAL_RING);
@@ -111,7 +180,7 @@ export class BackendConn {
       if (this.socket !== sock) return;
       this.tNow = performance.now();
       this.framer.write(buf, start, end);
-      this.engine.afterBackendRead();
+      this.host.afterBackendRead();
     };
     // Plain TCP is read into the shared read buffer (io.ts); TLS by 'data' events.
     const sock = t.tls
@@ -132,26 +201,35 @@ export class BackendConn {
     sock.on('close', () => {
       if (this.socket === sock) this.fail('connection closed by backend', 'backend_down');
     });
-    sock.on('drain', () => this.engine.onBackendDrain(this));
+    sock.on('drain', () => this.host.onBackendDrain(this));
     this.writeHandshake(sock);
   }
 
   private writeHandshake(sock: net.Socket): void {
     const t = this.target;
-    const cmds: (string | number)[][] = [];
+    const id = this.identity;
+    const cmds: (string | number | Buffer)[][] = [];
     const hsFlags: number[] = [];
-    if (this.proto === 3) {
-      cmds.push(t.password ? ['HELLO', 3, 'AUTH', t.username || 'default', t.password] : ['HELLO', 3]);
-      hsFlags.push(F_HANDSHAKE);
-    } else if (t.password) {
-      cmds.push(t.username ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
-      hsFlags.push(F_HANDSHAKE);
+    if (id !== PROBE_IDENTITY) {
+      const user = id.key === '' ? t.username : id.username;
+      const pass = id.key === '' ? t.password : id.password;
+      if (this.proto === 3) {
+        cmds.push(pass !== undefined && pass.length > 0 ? ['HELLO', 3, 'AUTH', user || 'default', pass] : ['HELLO', 3]);
+        hsFlags.push(F_HANDSHAKE);
+      } else if (pass !== undefined && pass.length > 0) {
+        cmds.push(user ? ['AUTH', user, pass] : ['AUTH', pass]);
+        hsFlags.push(F_HANDSHAKE);
+      }
+      if (t.db !== 0) {
+        cmds.push(['SELECT', t.db]);
+        hsFlags.push(F_HANDSHAKE);
+      }
+      if (this.dedicated) {
+        cmds.push(['CLIENT', 'ID']);
+        hsFlags.push(F_HANDSHAKE | F_SOFT | F_CLIENT_ID);
+      }
     }
-    if (t.db !== 0) {
-      cmds.push(['SELECT', t.db]);
-      hsFlags.push(F_HANDSHAKE);
-    }
-    if (this.engine.serverInfo === undefined && !this.dedicated) {
+    if (this.host.serverInfo === undefined && !this.dedicated) {
       cmds.push(['INFO', 'server']);
       hsFlags.push(F_HANDSHAKE | F_INFO);
     }
@@ -173,14 +251,14 @@ export class BackendConn {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     this.state = 'ready';
-    if (this.attempts > 0) this.engine.log.info({ dedicated: this.dedicated, proto: this.proto }, 'backend connection restored');
+    if (this.attempts > 0) this.host.log.info({ dedicated: this.dedicated, proto: this.proto }, 'backend connection restored');
     this.attempts = 0;
     this.lastError = '';
-    this.engine.onBackendState();
+    this.host.onBackendState();
     if (this.out.length > 0) this.flush(performance.now());
   }
 
-  private push(owner: Session | null, flags: number, arg: number, tQueued: number): void {
+  private push(owner: ReplySink | null, flags: number, arg: number, tQueued: number): void {
     if (this.count > this.mask) this.grow();
     const i = (this.head + this.count) & this.mask;
     this.owners[i] = owner;
@@ -193,8 +271,8 @@ export class BackendConn {
 
   private grow(): void {
     const cap = this.mask + 1;
-    const owners = new Array<Session | null>(cap * 2).fill(null);
-    const flags = new Uint8Array(cap * 2);
+    const owners = new Array<ReplySink | null>(cap * 2).fill(null);
+    const flags = new Uint16Array(cap * 2);
     const args = new Int32Array(cap * 2);
     const tq = new Float64Array(cap * 2);
     const ts = new Float64Array(cap * 2);
@@ -219,7 +297,7 @@ export class BackendConn {
    * Queues a command expecting one reply. Returns false when the backend is down between
    * reconnect attempts: the caller answers the client with `downReply` at once.
    */
-  send(owner: Session, buf: Buffer, start: number, end: number, flags: number, arg: number, tQueued: number): boolean {
+  send(owner: ReplySink, buf: Buffer, start: number, end: number, flags: number, arg: number, tQueued: number): boolean {
     if (!this.accepting) return false;
     this.push(owner, flags, arg, tQueued);
     this.queueBytes(buf, start, end);
@@ -237,7 +315,7 @@ export class BackendConn {
     this.out.pushRange(buf, start, end);
     if (!this.dirty) {
       this.dirty = true;
-      this.engine.markBackendDirty(this);
+      this.host.markBackendDirty(this);
     }
   }
 
@@ -277,7 +355,7 @@ export class BackendConn {
       // Dedicated: pub/sub and push frames are not replies; they go straight to the client.
       if (owner.onDedicatedFrame(buf, start, end, type)) return;
       if (this.count === 0) {
-        owner.pushOutRange(buf, start, end);
+        owner.onUnsolicited(buf, start, end);
         return;
       }
     } else if (type === RespType.Push) {
@@ -300,21 +378,34 @@ export class BackendConn {
       this.onHandshakeReply(buf.subarray(start, end), type, f);
       return;
     }
-    const c = this.engine.counters;
+    const c = this.host.counters;
     c.backendLatency.record((this.tNow - ts) * 1000);
     c.proxyLatency.record((this.tNow - tq) * 1000);
     if (o === null || o.closed) return; // the client went away: drop its reply
     o.onReply(buf, start, end, type, f, a);
   }
 
+  /** A reply too big to hold (see the framer's onOversize): its request gets an error instead. */
+  private onOversize(type: number, bytes: number, limits: Partial<RespLimits> | undefined): void {
+    const limit = limits?.maxFrameBytes ?? 1024 * 1024 * 1024;
+    const line = Buffer.from(`-ERR interlay: reply of ${bytes} bytes is larger than the interlay's limit of ${limit} bytes\r\n`);
+    this.host.log.warn({ bytes, limit, type: String.fromCharCode(type) }, 'backend reply too large, dropped');
+    this.onFrame(line, 0, line.length, RespType.Error);
+  }
+
   private onHandshakeReply(raw: Buffer, type: number, f: number): void {
+    if (f & F_SOFT) {
+      if (f & F_CLIENT_ID && type === RespType.Integer) this.backendId = Number(raw.toString('latin1', 1, raw.length - 2));
+      if (--this.handshakeLeft === 0) this.onReady();
+      return;
+    }
     if (type === RespType.Error || type === RespType.BlobError) {
       const msg = raw.toString('utf8', 1, Math.min(raw.length, 300)).trim();
-      this.engine.log.error({ dedicated: this.dedicated, proto: this.proto, reply: msg }, 'backend handshake failed');
+      this.host.log.error({ dedicated: this.dedicated, proto: this.proto, reply: msg }, 'backend handshake failed');
       this.fail(`handshake failed: ${msg}`, 'backend_down');
       return;
     }
-    if (f & F_INFO) this.engine.setServerInfo(parseInfo(raw));
+    if (f & F_INFO) this.host.setServerInfo(parseInfo(raw));
     if (--this.handshakeLeft === 0) this.onReady();
   }
 
@@ -329,7 +420,7 @@ export class BackendConn {
     this.downReply = Buffer.alloc(0);
     this.teardownSocket();
     if (wasReady || this.attempts === 0) {
-      this.engine.log.warn({ dedicated: this.dedicated, proto: this.proto, reason, pending: this.count }, 'backend connection lost');
+      this.host.log.warn({ dedicated: this.dedicated, proto: this.proto, reason, pending: this.count }, 'backend connection lost');
     }
     this.state = this.dedicated ? 'closed' : 'down';
     const line =
@@ -337,11 +428,11 @@ export class BackendConn {
         ? Buffer.from(`-ERR interlay: backend timeout (${reason})\r\n`)
         : Buffer.from(`-ERR interlay: backend connection lost (${reason})\r\n`);
     this.failPending(line, kind);
-    this.engine.onBackendState();
+    this.host.onBackendState();
     if (this.dedicated) {
       const owner = this.owner;
       this.owner = null;
-      this.engine.onDedicatedClosed(this);
+      this.host.onDedicatedClosed(this);
       if (owner !== null && !owner.closed) owner.onDedicatedLost(this);
     } else {
       const delay = Math.min(MAX_BACKOFF_MS, 50 * 2 ** this.attempts) * (0.75 + Math.random() * 0.5);
@@ -357,7 +448,7 @@ export class BackendConn {
   private failPending(line: Buffer, kind: 'backend_down' | 'timeout'): void {
     this.out.clear();
     this.unsent = 0;
-    const errors = this.engine.counters.errors;
+    const errors = this.host.counters.errors;
     while (this.count > 0) {
       const i = this.head;
       const o = this.owners[i];
@@ -371,7 +462,7 @@ export class BackendConn {
       }
     }
     this.head = 0;
-    this.engine.flushClients();
+    this.host.flushClients();
   }
 
   private teardownSocket(): void {

@@ -1,19 +1,25 @@
 /**
- * The proxy engine behind an Interlay: backend pools, sessions, the once-per-turn write
- * coalescing, timers (idle clients, command timeouts, metrics windows) and interlay auth.
- * Internal: hosts use `Interlay`.
+ * The proxy engine behind an Interlay: its upstreams (backend pools), sessions, the
+ * once-per-turn write coalescing, timers (idle clients, command timeouts, metrics windows)
+ * and interlay auth. Internal: hosts use `Interlay`.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '@/lib/logger';
 import type { RespLimits } from '@/lib/resp';
-import { BackendConn, type ServerInfo } from './backend';
+import type { BackendConn, ServerInfo } from './backend';
 import { InterlayCounters } from './metrics';
 import { credentialDigest, type Session } from './session';
 import type { BackendTarget, InterlaySettings, RoutingPolicy } from './types';
+import { Upstream, type UpstreamHost } from './upstream';
 
-/** Idle dedicated conns kept per protocol for the next blocking call or transaction. */
-const IDLE_DEDICATED_MAX = 8;
+/**
+ * Session ids start here, so that an id the interlay hands out (HELLO, CLIENT LIST) can
+ * never be mistaken for a backend connection's CLIENT ID, which Redis counts up from 1.
+ * A session pinned to a connection of its own reports that connection's real id instead.
+ */
+export const SESSION_ID_BASE = 1_000_000_000_000_000;
+
 /** flushClients modes: the check phase, after a backend read, everything now. */
 const FLUSH_TURN = 0;
 const FLUSH_BACKEND_READ = 1;
@@ -21,17 +27,17 @@ const FLUSH_FORCE = 2;
 /** Upper bound on how long partial pipeline replies are held back (ms). */
 const HOLD_MAX_MS = 1;
 
-export class Engine {
+export class Engine implements UpstreamHost {
   readonly counters = new InterlayCounters();
   readonly sessions = new Set<Session>();
-  serverInfo: ServerInfo | undefined;
+  /** The backend clients' traffic goes to (the migration's source). */
+  readonly source: Upstream;
   /** Coarse wall clock (ms), refreshed by the housekeeping timer: cheap "last active" stamps. */
   clock = Date.now();
   readonly defaultDb: number;
+  /** The interlay's own address, as clients see it (CLIENT LIST laddr, INFO tcp_port). */
+  listenPort = 0;
 
-  private readonly pools: (BackendConn[] | null)[] = [null, null];
-  private readonly idle: BackendConn[][] = [[], []];
-  private readonly dedicatedConns = new Set<BackendConn>();
   // Dirty lists keep a count instead of setting `length` (a runtime call on a hot path).
   private readonly dirtyBackends: (BackendConn | null)[] = [];
   private nDirtyBackends = 0;
@@ -46,34 +52,55 @@ export class Engine {
     this.flushClients(FLUSH_FORCE);
   };
   private readonly drainWaiters = new Map<BackendConn, Set<Session>>();
-  private nextId = 1;
-  private stopped = false;
+  private nextId = SESSION_ID_BASE + 1;
   private onStateChange: () => void = () => undefined;
 
   constructor(
     readonly backend: BackendTarget,
-    private readonly poolSize: number,
+    poolSize: number,
     public settings: InterlaySettings,
     public policy: RoutingPolicy,
     readonly limits: Partial<RespLimits> | undefined,
     readonly log: Logger,
   ) {
     this.defaultDb = backend.db;
+    this.source = new Upstream('source', backend, poolSize, this, limits, log);
   }
 
-  /** Opens the RESP2 pool (the RESP3 pool opens when the first RESP3 client arrives). */
+  get serverInfo(): ServerInfo | undefined {
+    return this.source.serverInfo;
+  }
+
+  /** Opens the source's RESP2 pool (the RESP3 pool opens when the first RESP3 client arrives). */
   start(onStateChange: () => void): void {
     this.onStateChange = onStateChange;
-    this.pool(2);
+    this.source.start();
   }
 
   newSessionId(): number {
     return this.nextId++;
   }
 
+  /**
+   * The session a client id names: a session's own id, or the backend id of the connection
+   * it holds (pinned sessions report that one). Null when the id is no session of this interlay.
+   */
+  findSession(id: number): Session | null {
+    for (const s of this.sessions) if (s.id === id || (s.backendId >= 0 && s.backendId === id)) return s;
+    return null;
+  }
+
   get authRequired(): boolean {
     const a = this.settings.auth;
     return a !== undefined && (!!a.password || (a.users?.length ?? 0) > 0);
+  }
+
+  /** Whether the interlay answers AUTH for this user itself (otherwise the backend is asked). */
+  hasLocalUser(user: string): boolean {
+    const a = this.settings.auth;
+    if (a === undefined) return false;
+    if (user === 'default' && !!a.password) return true;
+    return (a.users ?? []).some((u) => u.username === user);
   }
 
   checkCredentials(user: string, pass: Buffer): boolean {
@@ -91,71 +118,11 @@ export class Engine {
     const a = this.settings.auth;
     if (a?.password) valid.add(credentialDigest('default', a.password).toString('hex'));
     for (const u of a?.users ?? []) valid.add(credentialDigest(u.username, u.password).toString('hex'));
-    for (const s of this.sessions) {
-      if (!required) s.authed = true;
-      else s.authed = s.authDigest !== null && valid.has(s.authDigest.toString('hex'));
-    }
-  }
-
-  private pool(proto: 2 | 3): BackendConn[] {
-    let p = this.pools[proto - 2];
-    if (p === null) {
-      p = [];
-      for (let i = 0; i < this.poolSize; i++) {
-        const c = new BackendConn(this, proto, false, this.backend, this.limits);
-        p.push(c);
-        c.connect();
-      }
-      this.pools[proto - 2] = p;
-    }
-    return p;
-  }
-
-  /** The shared conn a session uses for a protocol: fixed per session, so its replies stay in order. */
-  sharedConn(proto: 2 | 3, sessionId: number): BackendConn {
-    const p = this.pool(proto);
-    return p[sessionId % p.length];
-  }
-
-  acquireDedicated(owner: Session, proto: 2 | 3): BackendConn {
-    const idle = this.idle[proto - 2];
-    let c: BackendConn | undefined;
-    while ((c = idle.pop()) !== undefined) if (c.accepting) break;
-    if (c === undefined) {
-      c = new BackendConn(this, proto, true, this.backend, this.limits);
-      c.connect();
-    }
-    c.owner = owner;
-    this.dedicatedConns.add(c);
-    return c;
-  }
-
-  /** Back to the idle list when clean (no state, nothing pending), closed otherwise. */
-  releaseDedicated(c: BackendConn, clean: boolean): void {
-    c.owner = null;
-    const idle = this.idle[c.proto - 2];
-    if (clean && !c.tainted && c.accepting && c.count === 0 && !this.stopped && idle.length < IDLE_DEDICATED_MAX) {
-      idle.push(c);
-      return;
-    }
-    this.dedicatedConns.delete(c);
-    c.close();
-  }
-
-  onDedicatedClosed(c: BackendConn): void {
-    this.dedicatedConns.delete(c);
-    for (const idle of this.idle) {
-      const i = idle.indexOf(c);
-      if (i >= 0) idle.splice(i, 1);
-    }
+    for (const s of this.sessions) s.recheckAuth(required, valid);
   }
 
   onBackendState(): void {
     this.onStateChange();
-  }
-
-  setServerInfo(info: ServerInfo): void {
-    this.serverInfo = info;
   }
 
   // ---- Write coalescing ----------------------------------------------------------------
@@ -250,19 +217,7 @@ export class Engine {
   /** Every ~250 ms: clock, command timeouts, idle clients. */
   housekeeping(): void {
     this.clock = Date.now();
-    const now = performance.now();
-    const limit = this.backend.commandTimeoutMs;
-    if (limit > 0) {
-      for (const p of this.pools) {
-        if (p === null) continue;
-        for (const c of p) if (c.oldestAge(now) > limit) c.fail(`no reply within ${limit} ms`, 'timeout');
-      }
-      for (const c of this.dedicatedConns) {
-        const o = c.owner;
-        if (o !== null && (o.subscribed || o.monitor)) continue;
-        if (c.oldestAge(now) > limit) c.fail(`no reply within ${limit} ms`, 'timeout');
-      }
-    }
+    this.source.housekeeping(performance.now(), this.clock);
     const idleS = this.settings.idle_timeout_s;
     if (idleS > 0) {
       const cutoff = this.clock - idleS * 1000;
@@ -276,41 +231,14 @@ export class Engine {
   }
 
   backendSummary(): { connected: number; state: 'up' | 'down' | 'reconnecting' } {
-    let connected = 0;
-    let total = 0;
-    let accepting = 0;
-    for (const p of this.pools) {
-      if (p === null) continue;
-      for (const c of p) {
-        total++;
-        if (c.ready) connected++;
-        if (c.accepting) accepting++;
-      }
-    }
-    for (const c of this.dedicatedConns) if (c.ready) connected++;
-    let state: 'up' | 'down' | 'reconnecting';
-    const sharedReady = this.pools.every((p) => p === null || p.every((c) => c.ready));
-    if (total > 0 && sharedReady) state = 'up';
-    else if (accepting > 0) state = 'reconnecting';
-    else state = total === 0 ? 'down' : 'reconnecting';
-    // Between attempts every shared conn is 'down': report down, the conns keep retrying.
-    if (total > 0 && accepting === 0) state = 'down';
-    return { connected, state };
+    return this.source.summary();
   }
 
   /** Closes every backend conn (after the sessions are gone). */
   close(): void {
-    this.stopped = true;
     if (this.holdTimer !== null) clearTimeout(this.holdTimer);
     this.holdTimer = null;
-    for (const p of this.pools) if (p !== null) for (const c of p) c.close();
-    this.pools[0] = this.pools[1] = null;
-    for (const c of this.dedicatedConns) c.close();
-    this.dedicatedConns.clear();
-    for (const idle of this.idle) {
-      for (const c of idle) c.close();
-      idle.length = 0;
-    }
+    this.source.close();
   }
 }
 

@@ -91,9 +91,10 @@ export class Interlay extends EventEmitter {
     this.engine = this.newEngine();
     this.setStatus('starting');
     const s = this.settings;
+    // allowHalfOpen: a client that shuts down its write side still gets every reply (Session.onInputEnd).
     const server = s.tls
-      ? tls.createServer({ cert: s.tls.cert, key: s.tls.key }, (sock) => this.onConnection(sock))
-      : net.createServer({ pauseOnConnect: true }, (sock) => this.onConnection(sock));
+      ? tls.createServer({ cert: s.tls.cert, key: s.tls.key, allowHalfOpen: true }, (sock) => this.onConnection(sock))
+      : net.createServer({ pauseOnConnect: true, allowHalfOpen: true }, (sock) => this.onConnection(sock));
     server.on('tlsClientError', (err: Error) => this.log.debug({ reason: err.message }, 'client TLS handshake failed'));
     this.server = server;
     try {
@@ -113,6 +114,7 @@ export class Interlay extends EventEmitter {
       throw new Error(message);
     }
     server.on('error', (err) => this.log.error({ reason: err.message }, 'listener error'));
+    this.engine.listenPort = this.port;
     this.engine.start(() => this.onBackendState());
     this.timer = setInterval(() => this.housekeeping(), HOUSEKEEPING_MS);
     this.timer.unref();
@@ -145,8 +147,9 @@ export class Interlay extends EventEmitter {
       sock.on('error', onError);
       c.connRefused++;
       c.errors.max_clients++;
-      sock.end(MAX_CLIENTS_REPLY);
+      // As Redis does: the error, then the connection closes (its descriptor goes at once).
       sock.resume();
+      sock.end(MAX_CLIENTS_REPLY, () => sock.destroy());
       return;
     }
     // Plain TCP clients are read into the shared read buffer (io.ts); TLS ones by 'data' events.
@@ -157,6 +160,7 @@ export class Interlay extends EventEmitter {
     sock.on('error', onError);
     sock.setNoDelay(true);
     const session = new Session(e, sock, e.newSessionId());
+    sock.on('end', () => session.onInputEnd());
     e.sessions.add(session);
     c.connTotal++;
     c.connCurrent = e.sessions.size;

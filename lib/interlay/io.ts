@@ -71,6 +71,7 @@ export function adoptAccepted(sock: net.Socket, handler: ChunkHandler): net.Sock
     handle,
     readable: true,
     writable: true,
+    allowHalfOpen: true,
     onread: onReadOptions(clientReadBuf, handler),
   } as net.SocketConstructorOpts);
   const a = adopted as unknown as NodeSocketInternals;

@@ -3,12 +3,16 @@
  *
  * States (derived from flags, see `hasState`):
  *   shared     — no connection state: commands go to the session's shared backend conn
- *                (one of `poolSize`, per protocol), pipelined with every other client's.
+ *                (one of `poolSize`, per protocol and identity), pipelined with every
+ *                other client's.
  *   dedicated  — MULTI/WATCH, a blocking call in flight, subscribed, a non-default db, or a
- *                sticky mode (MONITOR, CLIENT TRACKING ON, READONLY ...): commands go to a
- *                backend conn of its own. Released when the state ends (EXEC/DISCARD/UNWATCH,
- *                blocking reply, unsubscribed from all, SELECT back to the default db); sticky
- *                modes keep it until the client disconnects or sends RESET.
+ *                sticky mode: commands go to a backend conn of its own. Released when the
+ *                state ends (EXEC/DISCARD/UNWATCH, blocking reply, unsubscribed from all,
+ *                SELECT back to the default db).
+ *   pinned     — a sticky mode (CLIENT ID, CLIENT TRACKING ON, CLIENT NO-EVICT/NO-TOUCH ON,
+ *                CLIENT CACHING, MONITOR, READONLY/READWRITE/ASKING, SELECT inside MULTI):
+ *                the dedicated conn stays until the client disconnects or sends RESET, and
+ *                the session reports that connection's real CLIENT ID as its own.
  *
  * Ordering invariant: replies reach the client in command order. Each backend conn answers
  * in order, so the session only has to avoid having replies outstanding on two places at
@@ -16,6 +20,11 @@
  * the session queues it and pauses reading — until `inflight` drops to 0. On a pub/sub conn
  * the subscribe family produces no 1:1 replies, so "all earlier output delivered" is proven
  * by a swallowed PING barrier instead.
+ *
+ * Ending: every way a session ends goes through `endAfterFlush` (QUIT, protocol error,
+ * CLIENT KILL, the client's half-close once its replies are out) or a socket close, and
+ * `onClosed` releases what it holds. Like Redis, a closing session writes what it owes and
+ * then closes the connection (never a half-close that leaves a writer blocked).
  */
 import { createHash } from 'node:crypto';
 import type net from 'node:net';
@@ -29,10 +38,29 @@ import {
   type CommandInfo,
 } from '@/lib/commands';
 import { encodeCommand, encodeReply, RequestFramer, RespMap, RespType, type RespCommand, type RespValue } from '@/lib/resp';
-import { BackendConn, F_BARRIER, F_BLOCKING, F_SELECT, F_SWALLOW } from './backend';
+import {
+  ENDPOINT_IDENTITY,
+  F_BARRIER,
+  F_BLOCKING,
+  F_SELECT,
+  F_SENDER_BASE,
+  F_SWALLOW,
+  type BackendConn,
+  type ConnOwner,
+  type Identity,
+} from './backend';
+import {
+  formatClientLine,
+  killMatches,
+  listMatches,
+  parseKillArgs,
+  parseListArgs,
+  type ClientRow,
+} from './client-admin';
 import type { Engine } from './engine';
 import { OutQueue } from './outq';
 import { peekPubsub, PS_NONE, PS_SSUBSCRIBE, PS_SUBSCRIBE, PS_SUNSUBSCRIBE, PS_UNSUBSCRIBE } from './pubsub-frame';
+import { rewriteInfoPort } from './rewrite';
 import type { CommandView, SessionView } from './types';
 
 const K_PLAIN = 0;
@@ -43,15 +71,29 @@ const K_TX_END = 4;
 const K_SUB = 5;
 const K_BLOCKING = 6;
 const K_AFFINE = 7;
-const K_CLIENT_REPLY = 8;
+const K_INFO = 8;
+const K_REPLICATION = 9;
 
-const LOCAL = new Set(['auth', 'hello', 'quit', 'reset', 'client|setname', 'client|getname', 'client|id', 'client|setinfo']);
+/** Flags of this session's requests (above the connection's own, see backend.ts). */
+/** The reply says whether credentials the client sent hold on the backend (AUTH / HELLO AUTH). */
+const F_AUTH_CHECK = F_SENDER_BASE;
+/** INFO whose `tcp_port` is rewritten to the interlay's port. */
+const F_INFO_PORT = F_SENDER_BASE << 1;
+
+/** Answered (or translated) by the interlay itself. */
+const LOCAL = new Set([
+  'auth', 'hello', 'quit', 'reset',
+  'client|setname', 'client|getname', 'client|id', 'client|setinfo', 'client|reply',
+  'client|list', 'client|info', 'client|kill', 'client|unblock',
+]);
 /** What an unauthenticated client may send (as Redis allows). */
 const AUTH_FREE = new Set(['auth', 'hello', 'quit', 'reset']);
 const AFFINE_CHECK = new Set([
-  'monitor', 'sync', 'psync', 'readonly', 'readwrite', 'asking',
+  'monitor', 'readonly', 'readwrite', 'asking',
   'client|caching', 'client|tracking', 'client|no-evict', 'client|no-touch',
 ]);
+/** Replication streams are not proxied (see README: what differs through an interlay). */
+const REPLICATION = new Set(['sync', 'psync', 'replconf']);
 
 /** Kind per CommandInfo.id, filled on first use (-1: not yet). */
 const kinds: number[] = [];
@@ -67,8 +109,9 @@ function kindOf(info: CommandInfo): number {
   else if (n === 'exec' || n === 'discard' || n === 'unwatch') k = K_TX_END;
   else if (info.isSubscribe) k = K_SUB;
   else if (info.isBlocking) k = K_BLOCKING;
-  else if (n === 'client|reply') k = K_CLIENT_REPLY;
   else if (AFFINE_CHECK.has(n)) k = K_AFFINE;
+  else if (n === 'info') k = K_INFO;
+  else if (REPLICATION.has(n)) k = K_REPLICATION;
   else k = K_PLAIN;
   setById(kinds, id, k, -1);
   return k;
@@ -78,18 +121,21 @@ const OK = Buffer.from('+OK\r\n');
 const RESET_REPLY = Buffer.from('+RESET\r\n');
 const NULL2 = Buffer.from('$-1\r\n');
 const NULL3 = Buffer.from('_\r\n');
+const ZERO = Buffer.from(':0\r\n');
 const PING = encodeCommand(['PING']);
 const NOAUTH = Buffer.from('-NOAUTH Authentication required.\r\n');
 const NOAUTH_HELLO = Buffer.from(
   '-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n',
 );
 const WRONGPASS = Buffer.from('-WRONGPASS invalid username-password pair or user is disabled.\r\n');
-const AUTH_NOPASS = Buffer.from(
-  '-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n',
-);
 const NOPROTO = Buffer.from('-NOPROTO unsupported protocol version\r\n');
 const BAD_NAME = Buffer.from('-ERR Client names cannot contain spaces, newlines or special characters.\r\n');
-const NO_CLIENT_REPLY = Buffer.from('-ERR interlay: CLIENT REPLY OFF|SKIP is not supported through the interlay\r\n');
+const SYNTAX = Buffer.from('-ERR syntax error\r\n');
+const NO_SUCH_CLIENT = Buffer.from('-ERR No such client\r\n');
+const NO_REDIRECT_TARGET = Buffer.from('-ERR The client ID you want redirect to does not exist\r\n');
+const NO_REPLICATION = Buffer.from(
+  '-ERR interlay: replication (SYNC/PSYNC/REPLCONF) is not proxied; connect replicas and replication-based tools to the server directly\r\n',
+);
 const DEDICATED_LOST = 'backend connection holding this client\'s state was lost';
 
 /** Replies gathered for a client beyond this are written without waiting for the rest. */
@@ -102,22 +148,50 @@ function arityError(name: string): Buffer {
   return Buffer.from(`-ERR wrong number of arguments for '${name}' command\r\n`);
 }
 
+function errorLine(text: string): Buffer {
+  return Buffer.from(`-${text.replace(/[\r\n]/g, ' ')}\r\n`);
+}
+
 export function credentialDigest(user: string, password: string | Buffer): Buffer {
   return createHash('sha256').update(user).update('\0').update(password).digest();
 }
 
-export class Session implements SessionView {
+/** The identity of a client that authenticated against the backend with these credentials. */
+function backendIdentity(user: string, pass: Buffer): Identity {
+  return { key: `${user}\0${credentialDigest(user, pass).toString('hex')}`, username: user, password: Buffer.from(pass) };
+}
+
+/** How the session authenticated. */
+const AUTH_NONE = 0;
+/** With the interlay's own users: traffic runs with the endpoint's identity. */
+const AUTH_LOCAL = 1;
+/** Checked by the backend: traffic runs with the client's own identity. */
+const AUTH_BACKEND = 2;
+
+/** A HELLO waiting for its AUTH to be checked by the backend. */
+interface PendingHello {
+  proto: 2 | 3;
+  setname: Buffer | undefined;
+}
+
+export class Session implements SessionView, ConnOwner {
+  /** The interlay's own id for this client (SESSION_ID_BASE + n; see `clientId`). */
   readonly id: number;
   closed = false;
   /** Last input, in engine clock ms (coarse). */
   lastActive: number;
+  private readonly connectedAt: number;
   protocol: 2 | 3 = 2;
   db: number;
   name: string | null = null;
+  /** The user the client authenticated as (interlay user or backend ACL user); null before AUTH. */
   user: string | null = null;
   authed: boolean;
-  /** sha256 of the credentials this session authenticated with (re-checked when auth settings change). */
+  /** sha256 of the credentials this session authenticated with locally (re-checked when auth settings change). */
   authDigest: Buffer | null = null;
+  private authKind = AUTH_NONE;
+  /** Whose credentials this session's backend connections use. */
+  private identity: Identity = ENDPOINT_IDENTITY;
 
   private closing = false;
   private shared: BackendConn;
@@ -127,11 +201,15 @@ export class Session implements SessionView {
   inflight = 0;
 
   private inMulti = false;
+  private multiQueued = 0;
   private watching = false;
   blocking = 0;
   subscribed = false;
   monitor = false;
+  /** Pinned (see the header): keeps its dedicated conn and reports that conn's id. */
   private sticky = false;
+  private tracking = false;
+  private redirectTo = -1;
   private pendingSubConfirms = 0;
   private normalSubs = 0;
   private shardSubs = 0;
@@ -140,10 +218,23 @@ export class Session implements SessionView {
   private barrierSent = false;
   private pubsubUsed = false;
 
+  /** CLIENT REPLY OFF; SKIP mutes only the next command. `muted` holds for the command being routed. */
+  private replyOff = false;
+  private skipNext = false;
+  private muted = false;
+  private libName = '';
+  private libVer = '';
+  private lastCommand: CommandInfo = UNKNOWN_COMMAND;
+  private pendingHello: PendingHello | null = null;
+  private pendingIdentity: Identity | null = null;
+  private probeConn: BackendConn | null = null;
+
   private queue: RespCommand[] | null = null;
   private qi = 0;
   private draining = false;
   private fatal: string | null = null;
+  /** The client shut down its write side (half-close): replies still go out, then the session ends. */
+  private inputEnded = false;
 
   /** Replies gathered until the next flush (copied out of backend reads; see OutQueue). */
   private readonly out = new OutQueue();
@@ -159,6 +250,8 @@ export class Session implements SessionView {
   private readonly view: CommandView = { info: UNKNOWN_COMMAND, argv: undefined, command: undefined as unknown as RespCommand };
   private readonly peek = { kind: PS_NONE, count: -1 };
   private readonly framer: RequestFramer;
+  private readonly addr: string;
+  private readonly laddr: string;
 
   constructor(
     private readonly engine: Engine,
@@ -168,8 +261,10 @@ export class Session implements SessionView {
     this.id = id;
     this.db = engine.defaultDb;
     this.authed = !engine.authRequired;
-    this.lastActive = engine.clock;
-    this.shared = engine.sharedConn(2, id);
+    this.lastActive = this.connectedAt = engine.clock;
+    this.shared = engine.source.sharedConn(2, this.identity, id);
+    this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
+    this.laddr = formatAddr(socket.localAddress, socket.localPort);
     this.framer = new RequestFramer(
       (cmd) => this.onCommand(cmd),
       (err) => this.onProtocolError(err.message),
@@ -181,15 +276,32 @@ export class Session implements SessionView {
     return this.inMulti;
   }
 
+  /** The id this client is told (HELLO, CLIENT ID, CLIENT LIST): its pinned conn's real one once pinned. */
+  get clientId(): number {
+    const d = this.dedicated;
+    return this.sticky && d !== null && d.backendId >= 0 ? d.backendId : this.id;
+  }
+
+  /** The CLIENT ID of the backend connection this session holds now; -1 without one. */
+  get backendId(): number {
+    return this.dedicated?.backendId ?? -1;
+  }
+
   /** Safe to close for inactivity: not blocked, subscribed, monitoring or waiting for a reply. */
   get idleClosable(): boolean {
     return this.inflight === 0 && this.blocking === 0 && !this.subscribed && !this.monitor;
   }
 
+  /** Waiting on the server is normal while subscribed or monitoring (no command timeout). */
+  get timesOut(): boolean {
+    return !this.subscribed && !this.monitor;
+  }
+
   /**
    * Client bytes buf[start, end), as the interlay reads them (io.ts): often a range of a
    * shared read buffer, valid only during this call. What outlives it is copied (OutQueue,
-   * snapshots).
+   * snapshots). A closing session discards input, so a client that keeps writing after a
+   * protocol error or QUIT is not left blocked.
    */
   onInput(buf: Buffer, start: number, end: number): void {
     if (this.closing || this.closed) return;
@@ -203,6 +315,22 @@ export class Session implements SessionView {
       this.socket.pause();
       e.waitForDrain(d, this);
     }
+  }
+
+  /** The client half-closed (EOF on its socket): answer what it sent, then end. */
+  onInputEnd(): void {
+    this.inputEnded = true;
+    if (this.closing || this.closed) return;
+    this.finishInputIfDone();
+  }
+
+  /**
+   * After a half-close: end once every command has its reply. A blocked, subscribed or
+   * monitoring client would wait forever; Redis frees such a client when it reads EOF.
+   */
+  private finishInputIfDone(): void {
+    if (!this.inputEnded || this.closing || this.fatal !== null || this.queue !== null) return;
+    if (this.inflight === 0 || this.blocking > 0 || this.subscribed || this.monitor) this.endAfterFlush();
   }
 
   /** Called by the engine when the backend conn this session was writing to drained. */
@@ -227,13 +355,13 @@ export class Session implements SessionView {
     this.engine.counters.errors.protocol++;
     this.engine.log.debug({ client: this.id, reason: message }, 'client protocol error');
     this.fatal = message;
-    this.socket.pause();
     if (this.queue === null) this.tryFinishFatal();
   }
 
+  /** Like Redis: the commands before the error get their replies, then the error, then the connection closes. */
   private tryFinishFatal(): void {
     if (this.fatal === null || this.closing || this.inflight > 0 || !this.subSynced) return;
-    this.pushOut(Buffer.from(`-ERR ${this.fatal.replace(/[\r\n]/g, ' ')}\r\n`));
+    this.pushOut(errorLine(`ERR ${this.fatal}`));
     this.endAfterFlush();
   }
 
@@ -251,7 +379,10 @@ export class Session implements SessionView {
       this.queue = null;
       this.qi = 0;
       if (this.fatal !== null) this.tryFinishFatal();
-      else if (!this.closing && !this.closed) this.socket.resume();
+      else if (!this.closing && !this.closed) {
+        this.socket.resume();
+        this.finishInputIfDone();
+      }
     }
   }
 
@@ -283,8 +414,14 @@ export class Session implements SessionView {
         info = commandTable.classify(s);
       }
     }
+    const skip = this.skipNext;
+    this.muted = this.replyOff || skip;
     const ok = this.route(cmd, info);
     if (ok) {
+      // CLIENT REPLY SKIP mutes the command after it; that command used it up.
+      if (skip && this.skipNext) this.skipNext = false;
+      this.lastCommand = info;
+      if (this.inMulti) this.multiQueued++;
       const c = this.engine.counters;
       c.countCommand(info);
       if (!info.known) c.errors.unknown_command++;
@@ -309,7 +446,7 @@ export class Session implements SessionView {
     view.command = cmd;
     const decision = this.engine.policy.route(view, this);
     if (decision.action !== 'forward') {
-      if (!this.local(Buffer.from(`-${decision.error.replace(/[\r\n]/g, ' ')}\r\n`))) return false;
+      if (!this.local(errorLine(decision.error))) return false;
       this.engine.counters.errors.rejected++;
       return true;
     }
@@ -319,12 +456,12 @@ export class Session implements SessionView {
     const end = cmd.end;
     switch (kind) {
       case K_PLAIN:
-        return this.forwardPlain(buf, start, end);
+        return this.forwardPlain(buf, start, end, 0);
       case K_SELECT: {
         const n = cmd.argc === 2 ? parseIndex(cmd.arg(1)) : -1;
         if (n < 0 || (this.dedicated === null && n === this.engine.defaultDb)) {
           // Invalid, or the default db while shared: the backend validates; no state changes.
-          return this.forwardPlain(buf, start, end);
+          return this.forwardPlain(buf, start, end, 0);
         }
         const d = this.ensureDedicated();
         if (d === null) return false;
@@ -339,13 +476,15 @@ export class Session implements SessionView {
       case K_TX_BEGIN: {
         const d = this.ensureDedicated();
         if (d === null) return false;
-        if (info.name === 'multi') this.inMulti = true;
-        else this.watching = true;
+        if (info.name === 'multi') {
+          if (!this.inMulti) this.multiQueued = -1;
+          this.inMulti = true;
+        } else this.watching = true;
         return this.forward(d, buf, start, end, 0, 0);
       }
       case K_TX_END: {
         const d = this.dedicated;
-        if (d === null) return this.forwardPlain(buf, start, end);
+        if (d === null) return this.forwardPlain(buf, start, end, 0);
         // EXEC/DISCARD without MULTI are errors that keep WATCHed keys; UNWATCH inside MULTI is queued.
         if (info.name === 'unwatch') {
           if (!this.inMulti) this.watching = false;
@@ -369,29 +508,63 @@ export class Session implements SessionView {
         return true;
       }
       case K_BLOCKING: {
-        if (this.inMulti || !isBlockingCall(argv!, info)) return this.forwardPlain(buf, start, end);
+        if (this.inMulti || !isBlockingCall(argv!, info)) return this.forwardPlain(buf, start, end, 0);
         const d = this.ensureDedicated();
         if (d === null) return false;
         this.blocking++;
         return this.forward(d, buf, start, end, F_BLOCKING, 0);
       }
-      case K_CLIENT_REPLY: {
-        if (cmd.argc === 3 && cmd.argEquals(2, 'on')) return this.forwardPlain(buf, start, end);
-        if (cmd.argc !== 3) return this.forwardPlain(buf, start, end); // the backend answers the syntax error
-        return this.local(NO_CLIENT_REPLY);
-      }
-      case K_AFFINE: {
-        if (!isConnectionAffine(argv!, info)) return this.forwardPlain(buf, start, end);
-        const d = this.ensureDedicated();
-        if (d === null) return false;
-        this.sticky = true;
-        d.tainted = true;
-        if (info.name === 'monitor') this.monitor = true;
-        return this.forward(d, buf, start, end, 0, 0);
-      }
+      case K_AFFINE:
+        return this.routeAffine(cmd, info, argv!);
+      case K_INFO:
+        return this.forwardPlain(buf, start, end, infoShowsServer(cmd) ? F_INFO_PORT : 0);
+      case K_REPLICATION:
+        return this.local(NO_REPLICATION);
       default:
-        return this.forwardPlain(buf, start, end);
+        return this.forwardPlain(buf, start, end, 0);
     }
+  }
+
+  /** Commands that pin the session to a connection of its own (see the header). */
+  private routeAffine(cmd: RespCommand, info: CommandInfo, argv: Buffer[]): boolean {
+    if (!isConnectionAffine(argv, info)) {
+      if (info.name === 'client|tracking') this.tracking = false;
+      return this.forwardPlain(cmd.buf, cmd.start, cmd.end, 0);
+    }
+    let bytes = cmd.buf;
+    let start = cmd.start;
+    let end = cmd.end;
+    if (info.name === 'client|tracking') {
+      // REDIRECT names a client by the id the interlay told it: the backend knows that
+      // client's connection by its real id.
+      const r = argv.findIndex((a, i) => i >= 2 && a.toString('latin1').toLowerCase() === 'redirect');
+      if (r >= 0 && r + 1 < argv.length) {
+        const id = Number(argv[r + 1].toString('latin1'));
+        const target = Number.isSafeInteger(id) && id > 0 ? this.engine.findSession(id) : null;
+        if (target === null) return this.local(NO_REDIRECT_TARGET);
+        const real = target.backendId;
+        if (real < 0) {
+          return this.local(
+            errorLine(
+              `ERR interlay: client ${id} holds no connection of its own yet; subscribe it to __redis__:invalidate (or pin it with CLIENT ID) before redirecting to it`,
+            ),
+          );
+        }
+        const rewritten = argv.slice();
+        rewritten[r + 1] = Buffer.from(String(real));
+        bytes = encodeCommand(rewritten);
+        start = 0;
+        end = bytes.length;
+        this.redirectTo = target.clientId;
+      }
+    }
+    const d = this.ensureDedicated();
+    if (d === null) return false;
+    this.sticky = true;
+    d.tainted = true;
+    if (info.name === 'monitor') this.monitor = true;
+    if (info.name === 'client|tracking') this.tracking = true;
+    return this.forward(d, bytes, start, end, 0, 0);
   }
 
   private hasState(): boolean {
@@ -409,7 +582,7 @@ export class Session implements SessionView {
     if (!this.subSynced) {
       if (!this.barrierSent && this.dedicated !== null) {
         this.barrierSent = true;
-        this.forward(this.dedicated, PING, 0, PING.length, F_BARRIER | F_SWALLOW, 0);
+        this.forwardUnmuted(this.dedicated, PING, 0, PING.length, F_BARRIER | F_SWALLOW, 0);
       }
       return false;
     }
@@ -417,20 +590,24 @@ export class Session implements SessionView {
   }
 
   /** A command with no connection state: shared conn, or the dedicated one while state lasts. */
-  private forwardPlain(buf: Buffer, start: number, end: number): boolean {
+  private forwardPlain(buf: Buffer, start: number, end: number, flags: number): boolean {
     const d = this.dedicated;
     if (d !== null) {
-      if (this.hasState()) return this.forward(d, buf, start, end, 0, 0);
+      if (this.hasState()) return this.forward(d, buf, start, end, flags, 0);
       if (!this.synced()) return false;
       this.releaseDedicated();
     }
     const s = this.shared;
     if (this.dest !== s && this.inflight > 0) return false;
-    return this.forward(s, buf, start, end, 0, 0);
+    return this.forward(s, buf, start, end, flags, 0);
   }
 
   /** Sends buf[start, end) (one command) to conn; its reply comes back through onReply. */
   private forward(conn: BackendConn, buf: Buffer, start: number, end: number, flags: number, arg: number): boolean {
+    return this.forwardUnmuted(conn, buf, start, end, this.muted ? flags | F_SWALLOW : flags, arg);
+  }
+
+  private forwardUnmuted(conn: BackendConn, buf: Buffer, start: number, end: number, flags: number, arg: number): boolean {
     this.dest = conn;
     this.inflight++;
     if (!conn.send(this, buf, start, end, flags, arg, this.tNow)) {
@@ -443,7 +620,7 @@ export class Session implements SessionView {
   private ensureDedicated(): BackendConn | null {
     if (this.dedicated !== null) return this.dedicated;
     if (!this.synced()) return null;
-    this.dedicated = this.engine.acquireDedicated(this, this.protocol);
+    this.dedicated = this.engine.source.acquireDedicated(this, this.protocol, this.identity);
     return this.dedicated;
   }
 
@@ -452,12 +629,13 @@ export class Session implements SessionView {
     if (d === null) return;
     this.dedicated = null;
     this.pubsubUsed = false;
-    this.engine.releaseDedicated(d, true);
+    this.engine.source.releaseDedicated(d, true);
   }
 
+  /** Answers a command locally, in order (waits while earlier replies are outstanding). */
   private local(reply: Buffer): boolean {
     if (!this.synced()) return false;
-    this.pushOut(reply);
+    if (!this.muted) this.pushOut(reply);
     return true;
   }
 
@@ -472,6 +650,16 @@ export class Session implements SessionView {
       if (flags & F_BARRIER) {
         this.subSynced = true;
         this.barrierSent = false;
+      }
+      if (flags & F_AUTH_CHECK) {
+        this.onAuthChecked(buf, start, end, type, flags);
+        return;
+      }
+      if (flags & F_INFO_PORT && !(flags & F_SWALLOW)) {
+        const b = rewriteInfoPort(buf.subarray(start, end), this.engine.listenPort);
+        buf = b;
+        start = 0;
+        end = b.length;
       }
     }
     if (!(flags & F_SWALLOW)) {
@@ -489,6 +677,7 @@ export class Session implements SessionView {
       this.subSynced = true;
       this.barrierSent = false;
     }
+    if (flags & F_AUTH_CHECK) this.endProbe();
     if (!(flags & F_SWALLOW)) this.pushOut(line);
     if (this.inflight === 0) this.afterSettled();
   }
@@ -496,6 +685,7 @@ export class Session implements SessionView {
   private afterSettled(): void {
     if (this.queue !== null) this.drain();
     else if (this.fatal !== null) this.tryFinishFatal();
+    else this.finishInputIfDone();
   }
 
   /**
@@ -523,12 +713,21 @@ export class Session implements SessionView {
     return true;
   }
 
+  /** MONITOR output and other frames that arrive while nothing is pending. */
+  onUnsolicited(buf: Buffer, start: number, end: number): void {
+    this.pushOutRange(buf, start, end);
+  }
+
   /** The dedicated conn broke. Its pending commands already got error replies. */
   onDedicatedLost(conn: BackendConn): void {
+    if (this.probeConn === conn) {
+      this.probeConn = null;
+      return;
+    }
     if (this.dedicated !== conn) return;
     this.dedicated = null;
     const hadState = this.inMulti || this.watching || this.subscribed || this.sticky || this.db !== this.engine.defaultDb || this.pubsubUsed;
-    this.inMulti = this.watching = this.subscribed = this.sticky = this.monitor = this.pubsubUsed = false;
+    this.inMulti = this.watching = this.subscribed = this.sticky = this.monitor = this.pubsubUsed = this.tracking = false;
     this.blocking = 0;
     this.pendingSubConfirms = this.normalSubs = this.shardSubs = 0;
     this.subSynced = true;
@@ -564,6 +763,8 @@ export class Session implements SessionView {
         const name = cmd.arg(2);
         if (!validName(name)) return this.local(BAD_NAME);
         this.name = name.length === 0 ? null : name.toString('latin1');
+        // A pinned session is a real connection: the server learns the name too (CLIENT LIST, SLOWLOG).
+        if (this.sticky && this.dedicated !== null) return this.forward(this.dedicated, cmd.buf, cmd.start, cmd.end, 0, 0);
         return this.local(OK);
       }
       case 'client|getname':
@@ -572,41 +773,259 @@ export class Session implements SessionView {
           this.name === null ? (this.protocol === 3 ? NULL3 : NULL2) : encodeReply(Buffer.from(this.name, 'latin1'), this.protocol),
         );
       case 'client|id':
-        return this.local(Buffer.from(`:${this.id}\r\n`));
+        return this.cmdClientId(cmd);
       case 'client|setinfo':
-        // Library name/version are per connection; backend conns are shared, so keep them off the backend.
-        return this.local(cmd.argc === 4 ? OK : arityError('client|setinfo'));
+        return this.cmdSetinfo(cmd);
+      case 'client|reply':
+        return this.cmdClientReply(cmd);
+      case 'client|list':
+      case 'client|info':
+        return this.cmdClientList(cmd, info.name === 'client|info');
+      case 'client|kill':
+        return this.cmdClientKill(cmd);
+      case 'client|unblock':
+        return this.cmdClientUnblock(cmd);
       default:
-        return this.forwardPlain(cmd.buf, cmd.start, cmd.end);
+        return this.forwardPlain(cmd.buf, cmd.start, cmd.end, 0);
     }
+  }
+
+  /** Asking for its identity pins the session: the answer is its own connection's real id. */
+  private cmdClientId(cmd: RespCommand): boolean {
+    if (cmd.argc !== 2) return this.local(arityError('client|id'));
+    const d = this.ensureDedicated();
+    if (d === null) return false;
+    if (!this.sticky) {
+      this.sticky = true;
+      d.tainted = true;
+      if (this.name !== null) {
+        const setname = encodeCommand(['CLIENT', 'SETNAME', this.name]);
+        this.forwardUnmuted(d, setname, 0, setname.length, F_SWALLOW, 0);
+      }
+    }
+    return this.forward(d, cmd.buf, cmd.start, cmd.end, 0, 0);
+  }
+
+  /** CLIENT SETINFO exists from Redis 7.2: older servers answer their own error. */
+  private cmdSetinfo(cmd: RespCommand): boolean {
+    if (!versionAtLeast(this.engine.serverInfo?.version, 7, 2)) return this.forwardPlain(cmd.buf, cmd.start, cmd.end, 0);
+    if (cmd.argc !== 4) return this.local(arityError('client|setinfo'));
+    const value = cmd.argString(3, 'latin1');
+    if (!/^[\x21-\x7e]*$/.test(value)) return this.local(errorLine('ERR lib-name and lib-ver cannot contain spaces, newlines or special characters.'));
+    if (cmd.argEquals(2, 'lib-name')) this.libName = value;
+    else if (cmd.argEquals(2, 'lib-ver')) this.libVer = value;
+    else return this.local(errorLine(`ERR Unrecognized option '${cmd.argString(2)}'`));
+    return this.local(OK);
+  }
+
+  /** CLIENT REPLY ON|OFF|SKIP, kept by the interlay: muted replies are dropped here, in order. */
+  private cmdClientReply(cmd: RespCommand): boolean {
+    if (cmd.argc !== 3) return this.local(arityError('client|reply'));
+    if (cmd.argEquals(2, 'on')) {
+      this.replyOff = this.skipNext = this.muted = false;
+      return this.local(OK);
+    }
+    if (cmd.argEquals(2, 'off')) {
+      if (!this.synced()) return false;
+      this.replyOff = true;
+      return true;
+    }
+    if (cmd.argEquals(2, 'skip')) {
+      if (!this.synced()) return false;
+      if (!this.replyOff) this.skipNext = true;
+      return true;
+    }
+    return this.local(SYNTAX);
+  }
+
+  private row(): ClientRow {
+    const d = this.dedicated;
+    const flags =
+      (this.monitor ? 'O' : '') +
+      (this.subscribed ? 'P' : '') +
+      (this.inMulti ? 'x' : '') +
+      (this.blocking > 0 ? 'b' : '') +
+      (this.tracking ? 't' : '');
+    const now = this.engine.clock;
+    const ids = d !== null && d.backendId >= 0 && d.backendId !== this.id ? [this.id, d.backendId] : [this.id];
+    return {
+      id: this.clientId,
+      ids,
+      addr: this.addr,
+      laddr: this.laddr,
+      fd: socketFd(this.socket),
+      name: this.name ?? '',
+      ageS: Math.floor((now - this.connectedAt) / 1000),
+      idleS: Math.floor((now - this.lastActive) / 1000),
+      flags: flags === '' ? 'N' : flags,
+      db: this.db,
+      sub: this.normalSubs,
+      psub: 0,
+      ssub: this.shardSubs,
+      multi: this.inMulti ? Math.max(0, this.multiQueued) : -1,
+      omem: this.out.length,
+      cmd: this.lastCommand.name,
+      user: this.user ?? 'default',
+      redir: this.redirectTo,
+      resp: this.protocol,
+      libName: this.libName,
+      libVer: this.libVer,
+      type: this.subscribed ? 'pubsub' : 'normal',
+    };
+  }
+
+  /** CLIENT LIST / CLIENT INFO: the interlay's sessions (see client-admin.ts). */
+  private cmdClientList(cmd: RespCommand, self: boolean): boolean {
+    const withLib = versionAtLeast(this.engine.serverInfo?.version, 7, 2);
+    let text: string;
+    if (self) {
+      if (cmd.argc !== 2) return this.local(arityError('client|info'));
+      this.lastCommand = commandTable.classify([Buffer.from('client'), Buffer.from('info')]);
+      text = formatClientLine(this.row(), withLib);
+    } else {
+      const f = parseListArgs(stringArgs(cmd, 2));
+      if ('error' in f) return this.local(errorLine(f.error));
+      this.lastCommand = commandTable.classify([Buffer.from('client'), Buffer.from('list')]);
+      text = '';
+      for (const s of this.engine.sessions) {
+        if (s.closed) continue;
+        const r = s.row();
+        if (listMatches(f, r)) text += formatClientLine(r, withLib);
+      }
+    }
+    const body = Buffer.from(text, 'latin1');
+    return this.local(this.protocol === 3 ? verbatim(body) : encodeReply(body, 2));
+  }
+
+  /** CLIENT KILL: ends matching interlay sessions (never a pooled backend connection). */
+  private cmdClientKill(cmd: RespCommand): boolean {
+    const f = parseKillArgs(stringArgs(cmd, 2));
+    if ('error' in f) return this.local(errorLine(f.error));
+    if (!this.synced()) return false;
+    let killed = 0;
+    let self = false;
+    for (const s of [...this.engine.sessions]) {
+      if (s.closed || s.closing) continue;
+      const isSelf = s === this;
+      if (!killMatches(f, s.row(), isSelf)) continue;
+      killed++;
+      if (isSelf) self = true;
+      else s.kill();
+    }
+    if (f.oldStyle) this.local(killed === 0 ? NO_SUCH_CLIENT : OK);
+    else this.local(Buffer.from(`:${killed}\r\n`));
+    if (self) this.endAfterFlush();
+    return true;
+  }
+
+  /**
+   * CLIENT UNBLOCK names a client by the id the interlay told it; a blocked session waits on
+   * a connection of its own, which the backend knows by its real id.
+   */
+  private cmdClientUnblock(cmd: RespCommand): boolean {
+    if (cmd.argc !== 3 && cmd.argc !== 4) return this.local(arityError('client|unblock'));
+    const raw = cmd.argString(2, 'latin1');
+    const id = /^-?[0-9]+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(id)) return this.local(errorLine('ERR value is not an integer or out of range'));
+    if (cmd.argc === 4 && !cmd.argEquals(3, 'timeout') && !cmd.argEquals(3, 'error')) {
+      return this.local(errorLine('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR'));
+    }
+    const target = id > 0 ? this.engine.findSession(id) : null;
+    const real = target !== null && target.blocking > 0 ? target.backendId : -1;
+    if (real < 0) return this.local(ZERO);
+    const args: (string | Buffer)[] = ['CLIENT', 'UNBLOCK', String(real)];
+    if (cmd.argc === 4) args.push(cmd.arg(3));
+    const bytes = encodeCommand(args);
+    return this.forwardPlain(bytes, 0, bytes.length, 0);
   }
 
   private cmdAuth(cmd: RespCommand): boolean {
     if (cmd.argc !== 2 && cmd.argc !== 3) return this.local(arityError('auth'));
     const user = cmd.argc === 3 ? cmd.argString(1) : 'default';
     const pass = cmd.arg(cmd.argc - 1);
-    if (!this.engine.authRequired && cmd.argc === 2) {
-      this.engine.counters.errors.auth++;
-      return this.local(AUTH_NOPASS);
+    const e = this.engine;
+    if (e.hasLocalUser(user)) {
+      const ok = this.authenticateLocally(user, pass);
+      if (!ok) e.counters.errors.auth++;
+      return this.local(ok ? OK : WRONGPASS);
     }
-    const ok = this.authenticate(user, pass);
-    if (!ok) this.engine.counters.errors.auth++;
-    return this.local(ok ? OK : WRONGPASS);
+    return this.checkWithBackend(user, pass, null, cmd.argc === 2);
   }
 
-  private authenticate(user: string, pass: Buffer): boolean {
-    const e = this.engine;
-    if (!e.authRequired) {
-      // Like Redis with no password: the default user is nopass, no other user exists.
-      if (user !== 'default') return false;
-      this.authed = true;
-      return true;
-    }
-    if (!e.checkCredentials(user, pass)) return false;
+  private authenticateLocally(user: string, pass: Buffer): boolean {
+    if (!this.engine.checkCredentials(user, pass)) return false;
+    this.setIdentity(ENDPOINT_IDENTITY);
     this.authed = true;
+    this.authKind = AUTH_LOCAL;
     this.user = user;
     this.authDigest = credentialDigest(user, pass);
     return true;
+  }
+
+  /**
+   * Credentials of a user the interlay does not know itself go to the backend: `AUTH` on a
+   * connection of their own (a probe, or the session's own connection when it holds one),
+   * and the backend's reply decides. On success the session runs with that identity
+   * (onAuthChecked); on failure the client gets the backend's error, word for word.
+   */
+  private checkWithBackend(user: string, pass: Buffer, hello: PendingHello | null, short: boolean): boolean {
+    const e = this.engine;
+    if (e.settings.auth?.backend_users === false) {
+      e.counters.errors.auth++;
+      return this.local(WRONGPASS);
+    }
+    // The form the client used: Redis words its errors differently for `AUTH pass`.
+    const auth = encodeCommand(short ? ['AUTH', pass] : ['AUTH', user, pass]);
+    this.pendingIdentity = backendIdentity(user, pass);
+    this.pendingHello = hello;
+    const d = this.dedicated;
+    if (d !== null) {
+      // The session's own connection re-authenticates, as a direct one would; it keeps no pool's identity any more.
+      d.tainted = true;
+      return this.forward(d, auth, 0, auth.length, F_AUTH_CHECK, 0);
+    }
+    const probe = e.source.probe(this);
+    this.probeConn = probe;
+    return this.forward(probe, auth, 0, auth.length, F_AUTH_CHECK, 0);
+  }
+
+  private onAuthChecked(buf: Buffer, start: number, end: number, type: number, flags: number): void {
+    const identity = this.pendingIdentity!;
+    const hello = this.pendingHello;
+    this.pendingIdentity = null;
+    this.pendingHello = null;
+    this.endProbe();
+    if (type === RespType.SimpleString) {
+      this.setIdentity(identity);
+      this.authed = true;
+      this.authKind = AUTH_BACKEND;
+      this.user = identity.username!;
+      this.authDigest = null;
+      if (hello !== null) this.finishHello(hello, (flags & F_SWALLOW) !== 0);
+      else if (!(flags & F_SWALLOW)) this.pushOutRange(buf, start, end);
+    } else {
+      this.engine.counters.errors.auth++;
+      if (!(flags & F_SWALLOW)) this.pushOutRange(buf, start, end);
+    }
+    if (this.inflight === 0) this.afterSettled();
+  }
+
+  /** The probe carried one AUTH; it is closed once its reply is in (after this read, not inside it). */
+  private endProbe(): void {
+    const p = this.probeConn;
+    if (p === null) return;
+    this.probeConn = null;
+    setImmediate(() => this.engine.source.releaseDedicated(p, false));
+  }
+
+  /** Switches the session's shared conn to an identity's pool (keeping that pool open while used). */
+  private setIdentity(identity: Identity): void {
+    if (identity.key === this.identity.key) return;
+    const up = this.engine.source;
+    up.retain(identity);
+    up.release(this.identity, this.engine.clock);
+    this.identity = identity;
+    this.shared = up.sharedConn(this.protocol, identity, this.id);
   }
 
   private cmdHello(cmd: RespCommand): boolean {
@@ -628,31 +1047,45 @@ export class Session implements SessionView {
         authPass = cmd.arg(i + 2);
         i += 2;
       } else if (cmd.argEquals(i, 'setname') && more >= 1) {
-        setname = cmd.arg(i + 1);
+        setname = Buffer.from(cmd.arg(i + 1));
         i += 1;
       } else {
-        return this.local(Buffer.from(`-ERR Syntax error in HELLO option '${cmd.argString(i).replace(/[\r\n]/g, ' ')}'\r\n`));
+        return this.local(errorLine(`ERR Syntax error in HELLO option '${cmd.argString(i)}'`));
       }
     }
-    if (authUser !== undefined && !this.authenticate(authUser, authPass!)) {
-      this.engine.counters.errors.auth++;
-      return this.local(WRONGPASS);
+    const hello: PendingHello = { proto, setname };
+    if (authUser !== undefined) {
+      if (!this.engine.hasLocalUser(authUser)) return this.checkWithBackend(authUser, authPass!, hello, false);
+      if (!this.authenticateLocally(authUser, authPass!)) {
+        this.engine.counters.errors.auth++;
+        return this.local(WRONGPASS);
+      }
     }
     if (!this.authed) {
       this.engine.counters.errors.auth++;
       return this.local(NOAUTH_HELLO);
     }
-    if (setname !== undefined) {
-      if (!validName(setname)) return this.local(BAD_NAME);
-      this.name = setname.length === 0 ? null : setname.toString('latin1');
+    this.finishHello(hello, this.muted);
+    return true;
+  }
+
+  /** HELLO's reply, synthesised from the backend's INFO server (the backend conns are shared). */
+  private finishHello(h: PendingHello, muted: boolean): void {
+    if (h.setname !== undefined) {
+      if (!validName(h.setname)) {
+        if (!muted) this.pushOut(BAD_NAME);
+        return;
+      }
+      this.name = h.setname.length === 0 ? null : h.setname.toString('latin1');
     }
+    const proto = h.proto;
     if (proto !== this.protocol) {
       this.protocol = proto;
-      this.shared = this.engine.sharedConn(proto, this.id);
+      this.shared = this.engine.source.sharedConn(proto, this.identity, this.id);
       // A dedicated conn keeps serving this client: switch its protocol too (reply swallowed, in order).
       if (this.dedicated !== null) {
         const hello = encodeCommand(['HELLO', proto]);
-        this.forward(this.dedicated, hello, 0, hello.length, F_SWALLOW, 0);
+        this.forwardUnmuted(this.dedicated, hello, 0, hello.length, F_SWALLOW, 0);
       }
     }
     const info = this.engine.serverInfo ?? { server: 'redis', version: '0.0.0', mode: 'standalone' };
@@ -661,35 +1094,45 @@ export class Session implements SessionView {
       [b('server'), b(info.server)],
       [b('version'), b(info.version)],
       [b('proto'), proto],
-      [b('id'), this.id],
+      [b('id'), this.clientId],
       [b('mode'), b(info.mode)],
       [b('role'), b('master')],
       [b('modules'), []],
     ];
-    this.pushOut(encodeReply(new RespMap(fields), proto));
-    return true;
+    if (!muted) this.pushOut(encodeReply(new RespMap(fields), proto));
   }
 
   private cmdReset(): void {
     const d = this.dedicated;
     if (d !== null) {
       this.dedicated = null;
-      this.engine.releaseDedicated(d, false);
+      this.engine.source.releaseDedicated(d, false);
     }
-    this.inMulti = this.watching = this.subscribed = this.sticky = this.monitor = this.pubsubUsed = false;
+    this.inMulti = this.watching = this.subscribed = this.sticky = this.monitor = this.pubsubUsed = this.tracking = false;
     this.blocking = 0;
+    this.redirectTo = -1;
     this.pendingSubConfirms = this.normalSubs = this.shardSubs = 0;
     this.subSynced = true;
     this.barrierSent = false;
+    this.replyOff = this.skipNext = this.muted = false;
+    this.setIdentity(ENDPOINT_IDENTITY);
     this.protocol = 2;
-    this.shared = this.engine.sharedConn(2, this.id);
+    this.shared = this.engine.source.sharedConn(2, this.identity, this.id);
     this.dest = null;
     this.db = this.engine.defaultDb;
     this.name = null;
     this.user = null;
     this.authDigest = null;
+    this.authKind = AUTH_NONE;
     this.authed = !this.engine.authRequired;
     this.pushOut(RESET_REPLY);
+  }
+
+  /** After the interlay's auth settings changed: re-checks a session the interlay authenticated. */
+  recheckAuth(required: boolean, valid: Set<string>): void {
+    if (this.authKind === AUTH_BACKEND) return; // the backend vouched for it, as on a direct connection
+    if (!required) this.authed = true;
+    else this.authed = this.authDigest !== null && valid.has(this.authDigest.toString('hex'));
   }
 
   // ---- Output ----------------------------------------------------------------------------
@@ -725,14 +1168,34 @@ export class Session implements SessionView {
       return;
     }
     if (this.out.length > 0) this.engine.counters.bytesOut += this.out.writeTo(this.socket);
-    if (this.closing) this.socket.end();
+    if (this.closing) this.closeSocket();
   }
 
   /** No more input; close once queued output is written. */
   endAfterFlush(): void {
+    if (this.closing || this.closed) return;
     this.closing = true;
-    this.socket.pause();
-    if (!this.dirty) this.socket.end();
+    this.queue = null;
+    if (!this.dirty) this.closeSocket();
+  }
+
+  /**
+   * Like Redis closing a client after its last reply: the socket is ended once everything
+   * queued is handed to the kernel, then destroyed, so its descriptor and session go at
+   * once (a half-close would wait on a peer that may never close or read).
+   */
+  private closeSocket(): void {
+    const s = this.socket;
+    if (s.destroyed) return;
+    s.resume(); // read and drop whatever the client still sends, so it is not left blocked
+    if (s.writableLength === 0) s.destroy();
+    else s.end(() => s.destroy());
+  }
+
+  /** CLIENT KILL of another session: its connection closes now, as Redis does. */
+  kill(): void {
+    this.closing = true;
+    this.socket.destroy();
   }
 
   /** The client socket closed (or is being closed by the engine). */
@@ -741,12 +1204,57 @@ export class Session implements SessionView {
     this.closed = true;
     this.out.clear();
     this.queue = null;
+    const up = this.engine.source;
     const d = this.dedicated;
     if (d !== null) {
       this.dedicated = null;
-      this.engine.releaseDedicated(d, this.inflight === 0 && !this.hasState() && this.subSynced && !this.pubsubUsed);
+      up.releaseDedicated(d, this.inflight === 0 && !this.hasState() && this.subSynced && !this.pubsubUsed);
     }
+    const p = this.probeConn;
+    if (p !== null) {
+      this.probeConn = null;
+      up.releaseDedicated(p, false);
+    }
+    up.release(this.identity, this.engine.clock);
   }
+}
+
+/** Redis's address format: `ip:port`, IPv6 in brackets. */
+function formatAddr(ip: string | undefined, port: number | undefined): string {
+  if (ip === undefined) return '?:0';
+  const host = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return host.includes(':') ? `[${host}]:${port ?? 0}` : `${host}:${port ?? 0}`;
+}
+
+function socketFd(sock: net.Socket): number {
+  const h = (sock as unknown as { _handle?: { fd?: number } })._handle;
+  return typeof h?.fd === 'number' ? h.fd : -1;
+}
+
+function stringArgs(cmd: RespCommand, from: number): string[] {
+  const out: string[] = [];
+  for (let i = from; i < cmd.argc; i++) out.push(cmd.argString(i, 'latin1'));
+  return out;
+}
+
+/** A RESP3 verbatim string (`txt`), as Redis answers CLIENT LIST / CLIENT INFO to RESP3 clients. */
+function verbatim(body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`=${body.length + 4}\r\ntxt:`), body, Buffer.from('\r\n')]);
+}
+
+/** Whether INFO with these sections includes the server section (where tcp_port is). */
+function infoShowsServer(cmd: RespCommand): boolean {
+  if (cmd.argc === 1) return true;
+  for (let i = 1; i < cmd.argc; i++) {
+    if (cmd.argEquals(i, 'server') || cmd.argEquals(i, 'all') || cmd.argEquals(i, 'everything') || cmd.argEquals(i, 'default')) return true;
+  }
+  return false;
+}
+
+function versionAtLeast(version: string | undefined, major: number, minor: number): boolean {
+  if (version === undefined) return false;
+  const [a, b] = version.split('.').map((x) => Number(x));
+  return a > major || (a === major && (b ?? 0) >= minor);
 }
 
 /**

@@ -21,8 +21,13 @@ export interface InterlaySettings {
   max_concurrent_connections: number;
   /** 0 = never. */
   idle_timeout_s: number;
-  /** The interlay's own client auth; AUTH/HELLO AUTH are answered locally, never forwarded. */
-  auth?: { password?: string; users?: { username: string; password: string }[] };
+  /**
+   * The interlay's own client auth: AUTH/HELLO AUTH for these users are answered locally and
+   * their traffic runs with the endpoint's credentials. Credentials of any other user are
+   * checked by the backend and that client's traffic then runs as that backend user (its
+   * own ACL permissions), unless `backend_users` is false.
+   */
+  auth?: { password?: string; users?: { username: string; password: string }[]; backend_users?: boolean };
   /** PEM; clients connect with TLS. */
   tls?: { cert: string; key: string };
 }

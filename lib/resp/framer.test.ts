@@ -89,4 +89,51 @@ describe('ReplyFramer', () => {
     expect(n).toBe(100_000);
     expect(f.bufferedBytes).toBe(0);
   });
+
+  describe('trusted (a Redis server as the peer)', () => {
+    function trustedSink(limits?: Partial<RespLimits>): Sink<Frame | { oversize: number; type: string }, string> {
+      const values: (Frame | { oversize: number; type: string })[] = [];
+      const errors: string[] = [];
+      const f = new ReplyFramer(
+        frameViews((raw, type) => values.push({ raw: raw.toString('latin1'), type: String.fromCharCode(type) })),
+        (e) => errors.push(e.message),
+        limits,
+        { trusted: true, onOversize: (type, bytes) => values.push({ oversize: bytes, type: String.fromCharCode(type) }) },
+      );
+      return { values, errors, write: viaSharedBuffer((buf, s, e) => f.write(buf, s, e)) };
+    }
+
+    it('frames what Redis legitimately sends: a script table nested 700 deep, odd big numbers and doubles', () => {
+      // Redis's "Script return recursive object": *1 nested until the Lua stack limit, then an error.
+      const deep = '*1\r\n'.repeat(700) + '-ERR reached lua stack limit\r\n';
+      const odd = '(123  123\r\n,-nan\r\n#x\r\n_nil\r\n:12a\r\n';
+      const wire = b(deep + odd + '+OK\r\n');
+      for (const o of runThreeWays(wire, () => trustedSink({ maxDepth: 2 }))) {
+        expect(o.errors, o.how).toEqual([]);
+        expect(o.values.map((v) => ('raw' in v ? v.raw.length : -1)), o.how).toEqual([deep.length, 11, 7, 4, 6, 6, 5]);
+      }
+    });
+
+    it('drops a reply larger than maxFrameBytes, reports its size once, and frames the next replies', () => {
+      const big = `*3\r\n$40\r\n${'x'.repeat(40)}\r\n:1\r\n$30\r\n${'y'.repeat(30)}\r\n`;
+      const wire = b(`+before\r\n${big}$5\r\nhello\r\n`);
+      for (const o of runThreeWays(wire, () => trustedSink({ maxFrameBytes: 50 }))) {
+        expect(o.errors, o.how).toEqual([]);
+        expect(o.values, o.how).toEqual([
+          { raw: '+before\r\n', type: '+' },
+          { oversize: big.length, type: '*' },
+          { raw: '$5\r\nhello\r\n', type: '$' },
+        ]);
+      }
+    });
+
+    it('still stops at broken framing (no CRLF after a bulk, an unknown type byte)', () => {
+      for (const o of runThreeWays(b('+ok\r\n$1\r\nab\r\n'), () => trustedSink())) {
+        expect(o.errors, o.how).toEqual(['Protocol error: expected CRLF after bulk string']);
+      }
+      for (const o of runThreeWays(b('x\r\n'), () => trustedSink())) {
+        expect(o.errors, o.how).toEqual(["Protocol error: invalid type byte 'x'"]);
+      }
+    });
+  });
 });

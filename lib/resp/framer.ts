@@ -36,9 +36,32 @@ export function frameViews(onFrame: (raw: Buffer, type: number) => void): FrameC
 }
 export type ErrorCallback = (err: RespProtocolError) => void;
 
+export interface ReplyFramerOptions {
+  /**
+   * The peer is a Redis server, whose replies are legitimate whatever they contain (a
+   * script may return a table nested thousands deep, a RESP3 big number with spaces in
+   * it, an error line of megabytes). Only the framing is checked: type bytes, lengths,
+   * CRLFs. Depth, element counts and bulk lengths are bounded by `maxFrameBytes` alone,
+   * and scalar lines are not validated. Untrusted peers (clients, tests) keep every limit.
+   */
+  trusted?: boolean;
+  /**
+   * With `trusted`: a frame that grows beyond `maxFrameBytes` is not a broken stream, only
+   * a reply too big to hold. Its bytes are dropped as they arrive (framing continues) and,
+   * once it ends, this is called instead of `onFrame`, so the caller fails the one request
+   * it answers and the connection carries on. Without it, such a frame is a protocol error.
+   */
+  onOversize?: (type: number, bytes: number) => void;
+}
+
 export class ReplyFramer {
   private readonly limits: RespLimits;
+  private readonly trusted: boolean;
+  private readonly onOversize: ((type: number, bytes: number) => void) | undefined;
   private failedFlag = false;
+  /** The current frame outgrew maxFrameBytes (trusted + onOversize): its bytes are dropped. */
+  private discarding = false;
+  private discardedBytes = 0;
 
   // Frame assembly: pieces of the current frame seen in earlier chunks.
   private pieces: Buffer[] = [];
@@ -68,8 +91,16 @@ export class ReplyFramer {
     private readonly onFrame: FrameCallback,
     private readonly onError: ErrorCallback,
     limits?: Partial<RespLimits>,
+    options: ReplyFramerOptions = {},
   ) {
     this.limits = resolveLimits(limits);
+    this.trusted = options.trusted === true;
+    this.onOversize = this.trusted ? options.onOversize : undefined;
+    if (this.trusted) {
+      // Bounded by the frame size only (see ReplyFramerOptions.trusted).
+      const m = this.limits.maxFrameBytes;
+      this.limits = { ...this.limits, maxBulkLength: m, maxAggregateLength: m, maxDepth: Number.MAX_SAFE_INTEGER, maxLineLength: m };
+    }
   }
 
   get failed(): boolean {
@@ -94,6 +125,8 @@ export class ReplyFramer {
     this.bodyIsChunk = false;
     this.streamedTotal = 0;
     this.partial = null;
+    this.discarding = false;
+    this.discardedBytes = 0;
   }
 
   /** Stops the framer without reporting (the caller reports its own error); see `failed`. */
@@ -187,8 +220,8 @@ export class ReplyFramer {
       }
 
       // Frame size so far, whatever the chunking (so limits do not depend on it).
-      this.frameOffset = this.piecesLen + pos - frameStart;
-      if (this.frameOffset > this.limits.maxFrameBytes) return this.fail('Protocol error: frame too big');
+      this.frameOffset = this.discardedBytes + this.piecesLen + pos - frameStart;
+      if (this.frameOffset > this.limits.maxFrameBytes && !this.tooBig()) return;
       if (this.handleLine(lineBuf, lineStart, lineEnd)) {
         this.emit(chunk, frameStart, pos);
         frameStart = pos;
@@ -197,13 +230,39 @@ export class ReplyFramer {
     }
 
     if (this.inFrame && !this.failedFlag) {
+      if (this.discarding) {
+        this.discardedBytes += len - frameStart;
+        return;
+      }
       // Keep a copy of this chunk's share of the unfinished frame: the caller may reuse its chunk.
       if (frameStart < len) {
         this.pieces.push(Buffer.from(chunk.subarray(frameStart, len)));
         this.piecesLen += len - frameStart;
       }
-      if (this.piecesLen > this.limits.maxFrameBytes) this.fail('Protocol error: frame too big');
+      if (this.piecesLen > this.limits.maxFrameBytes && this.tooBig()) {
+        this.discardedBytes += this.piecesLen;
+        this.pieces = [];
+        this.piecesLen = 0;
+      }
     }
+  }
+
+  /**
+   * The current frame is over maxFrameBytes: with an oversize handler, drop its bytes from
+   * now on (returns true, parsing goes on); otherwise a protocol error (returns false).
+   */
+  private tooBig(): boolean {
+    if (this.onOversize === undefined) {
+      this.fail('Protocol error: frame too big');
+      return false;
+    }
+    if (!this.discarding) {
+      this.discarding = true;
+      this.discardedBytes += this.piecesLen;
+      this.pieces = [];
+      this.piecesLen = 0;
+    }
+    return true;
   }
 
   private stashPartial(bytes: Buffer): boolean {
@@ -220,6 +279,13 @@ export class ReplyFramer {
     const type = this.frameType;
     this.inFrame = false;
     this.frameType = 0;
+    if (this.discarding) {
+      const bytes = this.discardedBytes + end - frameStart;
+      this.discarding = false;
+      this.discardedBytes = 0;
+      this.onOversize!(type, bytes);
+      return;
+    }
     if (this.pieces.length === 0) {
       this.onFrame(chunk, frameStart, end, type);
       return;
@@ -283,25 +349,25 @@ export class ReplyFramer {
         return this.valueDone(false);
       case T.Integer:
       case T.BigNumber:
-        if (!isInteger(buf, s + 1, e)) {
+        if (!this.trusted && !isInteger(buf, s + 1, e)) {
           this.fail(t === T.Integer ? 'Protocol error: invalid integer' : 'Protocol error: invalid big number');
           return false;
         }
         return this.valueDone(false);
       case T.Null:
-        if (e !== s + 1) {
+        if (!this.trusted && e !== s + 1) {
           this.fail('Protocol error: invalid null');
           return false;
         }
         return this.valueDone(false);
       case T.Boolean:
-        if (e !== s + 2 || (buf[s + 1] !== 0x74 && buf[s + 1] !== 0x66)) {
+        if (!this.trusted && (e !== s + 2 || (buf[s + 1] !== 0x74 && buf[s + 1] !== 0x66))) {
           this.fail('Protocol error: invalid boolean');
           return false;
         }
         return this.valueDone(false);
       case T.Double:
-        if (!isDoubleText(buf, s + 1, e)) {
+        if (!this.trusted && !isDoubleText(buf, s + 1, e)) {
           this.fail('Protocol error: invalid double');
           return false;
         }
@@ -320,10 +386,7 @@ export class ReplyFramer {
           this.fail('Protocol error: invalid bulk length');
           return false;
         }
-        if (this.frameOffset + n + 2 > this.limits.maxFrameBytes) {
-          this.fail('Protocol error: frame too big');
-          return false;
-        }
+        if (this.frameOffset + n + 2 > this.limits.maxFrameBytes && !this.tooBig()) return false;
         this.dataLeft = n;
         this.trailerLeft = 2;
         return false;
