@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '@/lib/logger';
 import type { RespLimits } from '@/lib/resp';
 import type { BackendConn, ServerInfo } from './backend';
+import { CommandPolicy } from './command-policy';
 import { InterlayCounters } from './metrics';
 import { credentialDigest, type Session } from './session';
 import type { BackendTarget, InterlaySettings, RoutingPolicy } from './types';
@@ -37,6 +38,8 @@ export class Engine implements UpstreamHost {
   readonly defaultDb: number;
   /** The interlay's own address, as clients see it (CLIENT LIST laddr, INFO tcp_port). */
   listenPort = 0;
+  /** Administrative and destructive commands refused unless allowlisted (rebuilt when settings change). */
+  commands: CommandPolicy;
 
   // Dirty lists keep a count instead of setting `length` (a runtime call on a hot path).
   private readonly dirtyBackends: (BackendConn | null)[] = [];
@@ -65,6 +68,14 @@ export class Engine implements UpstreamHost {
   ) {
     this.defaultDb = backend.db;
     this.source = new Upstream('source', backend, poolSize, this, limits, log);
+    this.commands = new CommandPolicy(settings.command_allowlist);
+  }
+
+  /** Applies changed settings to live sessions (auth re-checked, command policy rebuilt). */
+  applySettings(settings: InterlaySettings): void {
+    this.settings = settings;
+    this.commands = new CommandPolicy(settings.command_allowlist);
+    this.recheckAuth();
   }
 
   get serverInfo(): ServerInfo | undefined {
@@ -90,9 +101,9 @@ export class Engine implements UpstreamHost {
     return null;
   }
 
+  /** Clients must AUTH unless the interlay explicitly serves unauthenticated ones. */
   get authRequired(): boolean {
-    const a = this.settings.auth;
-    return a !== undefined && (!!a.password || (a.users?.length ?? 0) > 0);
+    return this.settings.allow_unauthenticated !== true;
   }
 
   /** Whether the interlay answers AUTH for this user itself (otherwise the backend is asked). */

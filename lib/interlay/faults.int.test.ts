@@ -261,6 +261,7 @@ describe('interlay auth', () => {
     const server = await startRedis({ password: 'backend-secret' });
     const il = await startInterlay(backendFor(server, { password: 'backend-secret' }), {
       auth: { password: 'front', users: [{ username: 'app', password: 'app-pw' }] },
+      allow_unauthenticated: false,
     });
     cleanups.push(() => server.stop(), () => il.stop({ drainTimeoutMs: 100 }));
     const c = new RawClient(il.port);

@@ -206,8 +206,7 @@ export class Interlay extends EventEmitter {
     const next = { ...this.settings, ...patch };
     if ('auth' in patch && patch.auth === undefined) delete next.auth;
     this.settings = next;
-    this.engine.settings = next;
-    if ('auth' in patch) this.engine.recheckAuth();
+    this.engine.applySettings(next);
     if (patch.bind_address !== undefined || patch.tls !== undefined) {
       this.log.info({}, 'bind_address and tls changes apply at the next start');
     }

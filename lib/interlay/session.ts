@@ -57,6 +57,7 @@ import {
   parseListArgs,
   type ClientRow,
 } from './client-admin';
+import { CommandPolicy } from './command-policy';
 import type { Engine } from './engine';
 import { OutQueue } from './outq';
 import { peekPubsub, PS_NONE, PS_SSUBSCRIBE, PS_SUBSCRIBE, PS_SUNSUBSCRIBE, PS_UNSUBSCRIBE } from './pubsub-frame';
@@ -431,9 +432,15 @@ export class Session implements SessionView, ConnOwner {
 
   private route(cmd: RespCommand, info: CommandInfo): boolean {
     const kind = kindOf(info);
+    const e = this.engine;
     if (!this.authed && !(kind === K_LOCAL && AUTH_FREE.has(info.name))) {
       if (!this.local(NOAUTH)) return false;
-      this.engine.counters.errors.auth++;
+      e.counters.errors.auth++;
+      return true;
+    }
+    if (e.commands.refuses(info)) {
+      if (!this.local(CommandPolicy.refusal(info))) return false;
+      e.counters.errors.rejected++;
       return true;
     }
     if (kind === K_LOCAL) return this.handleLocal(cmd, info);
@@ -970,7 +977,7 @@ export class Session implements SessionView, ConnOwner {
    */
   private checkWithBackend(user: string, pass: Buffer, hello: PendingHello | null, short: boolean): boolean {
     const e = this.engine;
-    if (e.settings.auth?.backend_users === false) {
+    if (e.settings.backend_auth === false) {
       e.counters.errors.auth++;
       return this.local(WRONGPASS);
     }

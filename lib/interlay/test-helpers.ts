@@ -32,7 +32,8 @@ export async function startInterlay(
     port: await freePort(),
     poolSize: 1,
     backend,
-    settings: { bind_address: '127.0.0.1', max_concurrent_connections: 2000, idle_timeout_s: 0, ...settings },
+    // Tests connect without AUTH unless they test authentication (the product's default requires it).
+    settings: { bind_address: '127.0.0.1', max_concurrent_connections: 2000, idle_timeout_s: 0, allow_unauthenticated: true, ...settings },
     log: quietLog,
     ...extra,
   });

@@ -35,7 +35,7 @@ beforeAll(async () => {
       'user reader on >reader-pw ~* &* -@all +@read +@connection',
     ],
   });
-  interlay = await startInterlay(backendFor(server), { max_concurrent_connections: 60 });
+  interlay = await startInterlay(backendFor(server), { max_concurrent_connections: 60, command_allowlist: ['@admin'] });
   await until(() => interlay.metrics().backend.state === 'up', 'backend up');
 });
 

@@ -22,12 +22,24 @@ export interface InterlaySettings {
   /** 0 = never. */
   idle_timeout_s: number;
   /**
-   * The interlay's own client auth: AUTH/HELLO AUTH for these users are answered locally and
-   * their traffic runs with the endpoint's credentials. Credentials of any other user are
-   * checked by the backend and that client's traffic then runs as that backend user (its
-   * own ACL permissions), unless `backend_users` is false.
+   * The interlay's own users: AUTH/HELLO AUTH for them are answered locally and their
+   * traffic runs with the endpoint's credentials (never forwarded).
    */
-  auth?: { password?: string; users?: { username: string; password: string }[]; backend_users?: boolean };
+  auth?: { password?: string; users?: { username: string; password: string }[] };
+  /**
+   * Credentials of a user the interlay does not have itself are checked by the backend,
+   * and that client's traffic then runs as that backend user, with its own ACL
+   * permissions. Default true.
+   */
+  backend_auth?: boolean;
+  /**
+   * Clients that never AUTH are served, with the endpoint's credentials. Default false:
+   * every client must authenticate (interlay user or backend user). The service allows
+   * it only with an acknowledgement and only on a loopback bind address.
+   */
+  allow_unauthenticated?: boolean;
+  /** Administrative/destructive commands forwarded anyway (see command-policy.ts). */
+  command_allowlist?: string[];
   /** PEM; clients connect with TLS. */
   tls?: { cert: string; key: string };
 }
