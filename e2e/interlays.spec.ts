@@ -29,7 +29,7 @@ test.describe('interlays', () => {
     let client: Redis | undefined;
     try {
       await ui.goto();
-      await ui.create({ id, endpoint, port });
+      await ui.create({ id, endpoint, port, openAccess: 'e2e clients connect without AUTH' });
       const row = ui.row(id);
       await expect(ui.status(row)).toHaveText(/stopped/);
       await expect(row.getByTestId('connection-string')).toHaveText(`redis://127.0.0.1:${port}/`);

@@ -61,7 +61,7 @@ export function InterlayDetail({ id }: { id: string }) {
       <PageHeader
         title={il.id}
         breadcrumbs={[{ label: 'Interlays', href: '/interlays' }, { label: il.id }]}
-        badges={<InterlayStatusBadge status={il.status} error={il.error} needsRestart={il.needs_restart} />}
+        badges={<InterlayStatusBadge status={il.status} error={il.error} needsRestart={il.needs_restart} backend={il.metrics?.backend.state ?? il.backend_state} />}
         description={
           <>
             In front of{' '}

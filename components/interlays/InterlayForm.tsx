@@ -19,6 +19,7 @@ import {
   Select,
   Stack,
   Switch,
+  TagsInput,
   Text,
   Textarea,
   TextInput,
@@ -26,13 +27,16 @@ import {
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useQuery } from '@tanstack/react-query';
-import { IconInfoCircle, IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconAlertTriangle, IconInfoCircle, IconPlus, IconTrash } from '@tabler/icons-react';
 import { api, type ApiIssue } from '@/lib/client/api';
 import { endpointKeys } from '@/lib/client/query-keys';
 import type { EndpointView } from '@/lib/client/types';
 import { applyServerErrors } from '@/components/ui/apply-server-errors';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
-import { INTERLAY_ID, SECRET_MASK, DEFAULT_BIND_ADDRESS, DEFAULT_MAX_CONNECTIONS } from '@/lib/interlays/schema';
+import { COMMAND_ALLOW_ENTRY, INTERLAY_ID, SECRET_MASK, DEFAULT_BIND_ADDRESS, DEFAULT_MAX_CONNECTIONS, isLoopback } from '@/lib/interlays/schema';
+
+/** Suggestions for the allowlist: the groups, and what applications most often need. */
+const ALLOW_SUGGESTIONS = ['@admin', '@destructive', 'config|get', 'flushdb', 'flushall', 'client|list', 'client|kill', 'client|unblock', 'monitor', 'slowlog'];
 import { useInterlayMutations, type InterlayBody, type InterlayView } from './hooks';
 
 interface FormValues {
@@ -47,6 +51,11 @@ interface FormValues {
     auth: { password: string; users: { username: string; password: string }[] };
     tls_enabled: boolean;
     tls: { cert: string; key: string };
+    backend_auth: boolean;
+    unauthenticated: boolean;
+    unauthenticated_ack: boolean;
+    unauthenticated_reason: string;
+    command_allowlist: string[];
   };
 }
 
@@ -64,6 +73,11 @@ function initialValues(il?: InterlayView): FormValues {
       auth: { password: s?.auth?.has_password ? SECRET_MASK : '', users: s?.auth?.users?.map((u) => ({ username: u.username, password: u.password })) ?? [] },
       tls_enabled: Boolean(s?.tls),
       tls: { cert: s?.tls?.cert ?? '', key: s?.tls?.key ?? '' },
+      backend_auth: s?.backend_auth ?? true,
+      unauthenticated: Boolean(s?.allow_unauthenticated),
+      unauthenticated_ack: Boolean(s?.allow_unauthenticated),
+      unauthenticated_reason: s?.allow_unauthenticated?.reason ?? '',
+      command_allowlist: s?.command_allowlist ?? [],
     },
   };
 }
@@ -87,6 +101,9 @@ function toBody(v: FormValues, editing: InterlayView | undefined): InterlayBody 
     idle_timeout_s: Number(s.idle_timeout_s),
     ...(auth !== undefined ? { auth } : {}),
     ...(tls !== undefined ? { tls } : {}),
+    backend_auth: s.backend_auth,
+    allow_unauthenticated: s.unauthenticated ? { acknowledged: s.unauthenticated_ack as true, reason: s.unauthenticated_reason.trim() } : null,
+    command_allowlist: s.command_allowlist,
   };
   if (editing) return { endpoint: v.endpoint ?? undefined, port: Number(v.port), settings };
   return { id: v.id.trim(), endpoint: v.endpoint ?? undefined, port: Number(v.port), settings, ...(v.start ? { start: true } : {}) };
@@ -126,6 +143,9 @@ export function InterlayFormModal({ opened, onClose, interlay, onSaved }: Interl
           cert: (v, values) => (values.settings.tls_enabled && !v.includes('BEGIN') ? 'Paste the PEM certificate' : null),
           key: (v, values) => (values.settings.tls_enabled && !v ? 'Paste the PEM private key' : null),
         },
+        unauthenticated_ack: (v, values) => (values.settings.unauthenticated && !v ? 'Confirm that you understand' : null),
+        unauthenticated_reason: (v, values) => (values.settings.unauthenticated && !v.trim() ? 'Say why this interlay may serve clients without AUTH' : null),
+        command_allowlist: (v) => (v.every((e) => COMMAND_ALLOW_ENTRY.test(e)) ? null : 'Use command names (flushdb), subcommands (config|get), @admin or @destructive'),
       },
     },
   });
@@ -157,7 +177,9 @@ export function InterlayFormModal({ opened, onClose, interlay, onSaved }: Interl
   });
 
   const busy = create.isPending || update.isPending;
-  const users = form.getValues().settings.auth.users;
+  const values = form.getValues().settings;
+  const users = values.auth.users;
+  const loopback = isLoopback(values.bind_address.trim());
 
   return (
     <Modal opened={opened} onClose={onClose} title={<Text fw={600}>{editing ? `Edit interlay "${editing.id}"` : 'New interlay'}</Text>} size="lg">
@@ -213,6 +235,36 @@ export function InterlayFormModal({ opened, onClose, interlay, onSaved }: Interl
               Add user
             </Button>
           </Group>
+          <Switch
+            label="Clients may sign in as users of the backend"
+            description="AUTH as any other user is checked by the backend itself; the client then runs with that user's own ACL permissions"
+            {...form.getInputProps('settings.backend_auth', { type: 'checkbox' })}
+          />
+          <Switch
+            label="Serve clients that never AUTH"
+            description={loopback ? 'They run with the endpoint\'s stored credentials' : 'Only for an interlay bound to a loopback address (127.0.0.1, ::1)'}
+            disabled={!loopback && !values.unauthenticated}
+            data-testid="interlay-unauthenticated"
+            {...form.getInputProps('settings.unauthenticated', { type: 'checkbox' })}
+          />
+          {values.unauthenticated && (
+            <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title="Anyone who reaches this port acts with the endpoint's credentials">
+              <Stack gap="xs">
+                <TextInput label="Reason" placeholder="local development only" withAsterisk {...form.getInputProps('settings.unauthenticated_reason')} />
+                <Checkbox label="I understand that clients without AUTH get the endpoint's permissions" {...form.getInputProps('settings.unauthenticated_ack', { type: 'checkbox' })} />
+              </Stack>
+            </Alert>
+          )}
+
+          <Divider label="Commands" labelPosition="left" />
+          <TagsInput
+            label="Allowed administrative commands"
+            description="Administrative (CONFIG, ACL, DEBUG, SHUTDOWN, MONITOR, CLIENT KILL …) and destructive (FLUSHALL, FLUSHDB, SWAPDB) commands are refused unless listed here"
+            placeholder="config|get, flushdb, @admin"
+            data={ALLOW_SUGGESTIONS}
+            clearable
+            {...form.getInputProps('settings.command_allowlist')}
+          />
 
           <Divider label="TLS" labelPosition="left" />
           <Switch label="Clients connect with TLS (rediss://)" disabled={running} {...form.getInputProps('settings.tls_enabled', { type: 'checkbox' })} />

@@ -71,7 +71,7 @@ export function InterlaysPage() {
                     </Anchor>
                   </Table.Td>
                   <Table.Td>
-                    <InterlayStatusBadge status={il.status} error={il.error} needsRestart={il.needs_restart} />
+                    <InterlayStatusBadge status={il.status} error={il.error} needsRestart={il.needs_restart} backend={il.metrics?.backend.state ?? il.backend_state} />
                   </Table.Td>
                   <Table.Td>
                     <Anchor component={Link} href={`/endpoints/${encodeURIComponent(il.endpoint)}`} size="sm">

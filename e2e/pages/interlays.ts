@@ -13,7 +13,8 @@ export class InterlaysPage {
     return this.page.getByTestId(`interlay-row-${id}`);
   }
 
-  async create(opts: { id: string; endpoint: string; port: number; start?: boolean; maxConnections?: number }): Promise<void> {
+  /** `openAccess`: serve clients that never AUTH, with this reason (the form's acknowledged opt-out). */
+  async create(opts: { id: string; endpoint: string; port: number; start?: boolean; maxConnections?: number; openAccess?: string }): Promise<void> {
     await this.page.getByTestId('interlay-new').click();
     const dialog = this.page.getByRole('dialog');
     await dialog.getByRole('textbox', { name: 'Name' }).fill(opts.id);
@@ -21,6 +22,12 @@ export class InterlaysPage {
     await this.page.getByRole('option', { name: opts.endpoint, exact: true }).click();
     await dialog.getByRole('textbox', { name: 'Port' }).fill(String(opts.port));
     if (opts.maxConnections !== undefined) await dialog.getByRole('textbox', { name: 'Max connections' }).fill(String(opts.maxConnections));
+    if (opts.openAccess !== undefined) {
+      await dialog.getByRole('switch', { name: 'Serve clients that never AUTH' }).check();
+      await expect(dialog.getByText("Anyone who reaches this port acts with the endpoint's credentials")).toBeVisible();
+      await dialog.getByRole('textbox', { name: 'Reason' }).fill(opts.openAccess);
+      await dialog.getByRole('checkbox', { name: /I understand/ }).check();
+    }
     if (opts.start) await dialog.getByRole('checkbox', { name: 'Start it now' }).check();
     await dialog.getByTestId('interlay-save').click();
     await expect(dialog).toBeHidden();

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '@/test/redis-server';
 import type { Interlay } from './interlay';
-import { backendFor, FramedClient, sleep, startInterlay, until } from './test-helpers';
+import { backendFor, FramedClient, sleep, startInterlay } from './test-helpers';
 
 const REDIS_OPTIONS = {
   aclUsers: [
@@ -31,7 +31,7 @@ beforeAll(async () => {
     allow_unauthenticated: true,
     command_allowlist: ['client|list', 'client|kill', 'client|unblock', 'client|no-evict'],
   });
-  await until(() => interlay.metrics().backend.state === 'up', 'backend up');
+  await interlay.waitForBackend();
 });
 
 afterAll(async () => {

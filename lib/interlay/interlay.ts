@@ -126,7 +126,31 @@ export class Interlay extends EventEmitter {
     if (st !== this.lastBackendState) {
       this.lastBackendState = st;
       this.log.info({ backend: st }, 'backend state');
+      this.emit('backend', st);
     }
+  }
+
+  /** The backend's state while listening ('down' otherwise). */
+  get backendState(): 'up' | 'down' | 'reconnecting' {
+    return this.statusValue === 'listening' || this.statusValue === 'draining' ? this.engine.backendSummary().state : 'down';
+  }
+
+  /** Resolves once the backend is up (tests, and hosts that must not report ready before it). */
+  async waitForBackend(timeoutMs = 10_000): Promise<void> {
+    if (this.backendState === 'up') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('backend', onState);
+        reject(new Error(`backend of interlay ${this.id} not up within ${timeoutMs} ms (${this.backendState})`));
+      }, timeoutMs);
+      const onState = () => {
+        if (this.backendState !== 'up') return;
+        clearTimeout(timer);
+        this.off('backend', onState);
+        resolve();
+      };
+      this.on('backend', onState);
+    });
   }
 
   private housekeeping(): void {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '@/test/redis-server';
 import type { Interlay } from './interlay';
-import { backendFor, FramedClient, startInterlay, until } from './test-helpers';
+import { backendFor, FramedClient, startInterlay } from './test-helpers';
 
 let server: RedisServer;
 const interlays: Interlay[] = [];
@@ -28,7 +28,7 @@ async function interlayWith(settings: Parameters<typeof startInterlay>[1]): Prom
   // The product's defaults: allow_unauthenticated and command_allowlist unset.
   const il = await startInterlay(backendFor(server, { password: 'backend-secret' }), { allow_unauthenticated: undefined, ...settings });
   interlays.push(il);
-  await until(() => il.metrics().backend.state === 'up', 'backend up');
+  await il.waitForBackend();
   return il;
 }
 

@@ -47,6 +47,8 @@ export async function redisAndInterlay(
 ): Promise<{ server: RedisServer; interlay: Interlay }> {
   const server = await startRedis();
   const interlay = await startInterlay(backendFor(server, backendPatch), settings);
+  // The first commands must not meet "backend unavailable" while the pool still connects (slow under load).
+  await interlay.waitForBackend();
   return { server, interlay };
 }
 

@@ -36,7 +36,7 @@ beforeAll(async () => {
     ],
   });
   interlay = await startInterlay(backendFor(server), { max_concurrent_connections: 60, command_allowlist: ['@admin'] });
-  await until(() => interlay.metrics().backend.state === 'up', 'backend up');
+  await interlay.waitForBackend();
 });
 
 afterEach(() => {

@@ -4,7 +4,7 @@
  * can grow (routing policies, mirroring) without the service changing.
  */
 import type { Logger } from '../logger';
-import type { InterlayMetrics, InterlayStatus, StoredSettings } from './schema';
+import type { EngineSettings, InterlayMetrics, InterlayStatus } from './schema';
 import type { RedisTarget } from '../redis/target';
 
 export type EngineBackend = RedisTarget;
@@ -15,7 +15,7 @@ export interface EngineOptions {
   backend: EngineBackend;
   poolSize: number;
   /** Secrets opened. */
-  settings: StoredSettings;
+  settings: EngineSettings;
   log: Logger;
 }
 
@@ -25,10 +25,11 @@ export interface EngineHandle {
   readonly error: string | undefined;
   start(): Promise<void>;
   stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
-  updateSettings(s: Partial<StoredSettings>): void;
+  updateSettings(s: Partial<EngineSettings>): void;
   metrics(): InterlayMetrics;
-  on(event: 'status', listener: (...args: unknown[]) => void): unknown;
-  off(event: 'status', listener: (...args: unknown[]) => void): unknown;
+  /** 'status': the listener's status changed; 'backend': the backend went up or down. */
+  on(event: 'status' | 'backend', listener: (...args: unknown[]) => void): unknown;
+  off(event: 'status' | 'backend', listener: (...args: unknown[]) => void): unknown;
 }
 
 export type EngineFactory = (opts: EngineOptions) => EngineHandle;

@@ -76,7 +76,23 @@ export const tlsSchema = z
   })
   .strict();
 
-/** Settings as sent by clients. On update, `auth: null` / `tls: null` removes them. */
+/** Loopback addresses: the only binds where clients may be served without AUTH. */
+export function isLoopback(bind: string): boolean {
+  return bind === 'localhost' || bind === '::1' || bind === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bind);
+}
+
+/** A command name (`flushdb`), subcommand (`config|get`), container (`config`) or group. */
+export const COMMAND_ALLOW_ENTRY = /^(@admin|@destructive|[a-z][a-z0-9_-]*(\|[a-z0-9_-]+)?)$/;
+
+export const unauthenticatedSchema = z
+  .object({
+    /** Serving clients without AUTH hands them the endpoint's stored credentials. */
+    acknowledged: z.literal(true, { error: 'must be true: clients that never AUTH will run with the endpoint\'s credentials' }),
+    reason: z.string().trim().min(1, 'say why this interlay may serve clients without AUTH').max(500),
+  })
+  .strict();
+
+/** Settings as sent by clients. On update, `auth: null` / `tls: null` / `allow_unauthenticated: null` remove them. */
 export const settingsInputSchema = z
   .object({
     bind_address: bindAddress.optional(),
@@ -85,8 +101,22 @@ export const settingsInputSchema = z
     idle_timeout_s: z.number().int('must be a whole number').min(0).max(7 * 24 * 3600).optional(),
     auth: authSchema.nullable().optional(),
     tls: tlsSchema.nullable().optional(),
+    /** Clients may AUTH as users of the backend (the backend checks them); default true. */
+    backend_auth: z.boolean().optional(),
+    /** Opt-in: serve clients that never AUTH (loopback binds only), with an acknowledgement. */
+    allow_unauthenticated: unauthenticatedSchema.nullable().optional(),
+    /** Administrative/destructive commands this interlay forwards anyway. */
+    command_allowlist: z
+      .array(z.string().trim().toLowerCase().regex(COMMAND_ALLOW_ENTRY, 'use a command (flushdb), a subcommand (config|get), or @admin / @destructive'))
+      .max(200)
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.allow_unauthenticated && s.bind_address !== undefined && !isLoopback(s.bind_address)) {
+      ctx.addIssue({ code: 'custom', path: ['allow_unauthenticated'], message: 'only for an interlay bound to a loopback address (127.0.0.1, ::1)' });
+    }
+  });
 
 export const createInterlaySchema = z
   .object({
@@ -120,13 +150,30 @@ export type SettingsInput = z.infer<typeof settingsInputSchema>;
 export type CreateInterlayInput = z.infer<typeof createInterlaySchema>;
 export type UpdateInterlayInput = z.infer<typeof updateInterlaySchema>;
 
-/** Settings as stored (secrets sealed) and as handed to the engine (secrets opened). */
+/** Settings as stored (secrets sealed). */
 export interface StoredSettings {
   bind_address: string;
   max_concurrent_connections: number;
   idle_timeout_s: number;
   auth?: { password?: string; users?: { username: string; password: string }[] };
   tls?: { cert: string; key: string };
+  /** Absent means true. */
+  backend_auth?: boolean;
+  /** Present only when an operator acknowledged serving clients without AUTH. */
+  allow_unauthenticated?: { reason: string; acknowledged_by: string; acknowledged_at: string };
+  command_allowlist?: string[];
+}
+
+/** Settings as the engine takes them (secrets opened; see lib/interlay InterlaySettings). */
+export interface EngineSettings {
+  bind_address: string;
+  max_concurrent_connections: number;
+  idle_timeout_s: number;
+  auth?: { password?: string; users?: { username: string; password: string }[] };
+  tls?: { cert: string; key: string };
+  backend_auth?: boolean;
+  allow_unauthenticated?: boolean;
+  command_allowlist?: string[];
 }
 
 /** Settings as the API returns them: secrets masked, with flags saying which are set. */
@@ -136,6 +183,9 @@ export interface SettingsView {
   idle_timeout_s: number;
   auth?: { password?: string; has_password: boolean; users?: { username: string; password: string; has_password: boolean }[] };
   tls?: { cert: string; key: string; has_key: boolean };
+  backend_auth: boolean;
+  allow_unauthenticated: { reason: string; acknowledged_by: string; acknowledged_at: string } | null;
+  command_allowlist: string[];
 }
 
 export type { InterlayMetrics, InterlayStatus };
@@ -154,6 +204,8 @@ export interface InterlayView {
   connection_string: string;
   /** The user clients should AUTH as, when the interlay has ACL users. */
   auth_user: string | null;
+  /** The backend's state while the interlay runs (a listening interlay may have its backend down); null when stopped. */
+  backend_state: 'up' | 'down' | 'reconnecting' | null;
   metrics: InterlayMetrics | null;
   created_at: string;
   updated_at: string;

@@ -153,7 +153,7 @@ export class InterlayService {
     this.assertNotConsolePort(input.port);
     if (await this.prisma.interlay.findUnique({ where: { id: input.id } })) throw conflict(`An interlay named "${input.id}" already exists`);
     await this.assertPortFree(input.port, undefined);
-    const settings = mergeSettings(input.settings, undefined, this.o.secrets);
+    const settings = mergeSettings(input.settings, undefined, this.o.secrets, actor.username);
     try {
       await this.prisma.interlay.create({ data: { id: input.id, endpoint: input.endpoint, port: input.port, settings: settings as never } });
     } catch (e) {
@@ -175,7 +175,7 @@ export class InterlayService {
     return this.serial(id, async () => {
       const row = await this.row(id);
       const before = row.settings as StoredSettings;
-      const after = input.settings ? mergeSettings(input.settings, before, this.o.secrets) : before;
+      const after = input.settings ? mergeSettings(input.settings, before, this.o.secrets, actor.username) : before;
       const needListener = [
         ...(input.port !== undefined && input.port !== row.port ? ['port'] : []),
         ...(input.endpoint !== undefined && input.endpoint !== row.endpoint ? ['endpoint'] : []),
@@ -209,7 +209,14 @@ export class InterlayService {
       if (running && input.settings) {
         const opened = openSettings(after, this.o.secrets);
         try {
-          rt!.engine!.updateSettings({ max_concurrent_connections: opened.max_concurrent_connections, idle_timeout_s: opened.idle_timeout_s, auth: opened.auth });
+          rt!.engine!.updateSettings({
+            max_concurrent_connections: opened.max_concurrent_connections,
+            idle_timeout_s: opened.idle_timeout_s,
+            auth: opened.auth,
+            backend_auth: opened.backend_auth,
+            allow_unauthenticated: opened.allow_unauthenticated,
+            command_allowlist: opened.command_allowlist,
+          });
         } catch (e) {
           // Saved, but the running engine refused it: the next start uses the saved settings.
           this.log.warn({ err: e, interlay: id }, 'engine refused a live settings change');
@@ -220,7 +227,12 @@ export class InterlayService {
         action: 'interlay.update',
         objectType: 'interlay',
         objectId: id,
-        details: { changed: Object.keys(input).flatMap((k) => (k === 'settings' ? Object.keys(input.settings ?? {}).map((s) => `settings.${s}`) : [k])), applied_live: running },
+        details: {
+          changed: Object.keys(input).flatMap((k) => (k === 'settings' ? Object.keys(input.settings ?? {}).map((s) => `settings.${s}`) : [k])),
+          applied_live: running,
+          // Who opened what is part of the record: the security settings as they now stand.
+          ...(input.settings ? { settings: auditShape(after) } : {}),
+        },
       });
       this.o.notifier.changed({ kind: 'interlay', id });
       return this.view(updated);
@@ -325,6 +337,7 @@ export class InterlayService {
       rt.engine = engine;
       rt.onStatus = () => this.onStatus(row.id, rt);
       engine.on('status', rt.onStatus);
+      engine.on('backend', rt.onStatus);
       try {
         await engine.start();
       } catch (e) {
@@ -362,7 +375,10 @@ export class InterlayService {
 
   private dropRuntime(id: string): void {
     const rt = this.runtimes.get(id);
-    if (rt?.engine && rt.onStatus) rt.engine.off('status', rt.onStatus);
+    if (rt?.engine && rt.onStatus) {
+      rt.engine.off('status', rt.onStatus);
+      rt.engine.off('backend', rt.onStatus);
+    }
     this.runtimes.delete(id);
   }
 
@@ -451,6 +467,7 @@ export class InterlayService {
       needs_restart: rt?.needsRestart ?? false,
       connection_string: conn.url,
       auth_user: conn.user,
+      backend_state: metrics?.backend.state ?? null,
       metrics,
       created_at: row.createdAt.toISOString(),
       updated_at: row.updatedAt.toISOString(),
@@ -539,5 +556,8 @@ function auditShape(s: StoredSettings): Record<string, unknown> {
     idle_timeout_s: s.idle_timeout_s,
     auth: s.auth ? { password: s.auth.password !== undefined, users: s.auth.users?.map((u) => u.username) ?? [] } : null,
     tls: Boolean(s.tls),
+    backend_auth: s.backend_auth !== false,
+    allow_unauthenticated: s.allow_unauthenticated ?? null,
+    command_allowlist: s.command_allowlist ?? [],
   };
 }

@@ -4,12 +4,15 @@
  * secrets, masking for the API, and the connection string clients use.
  */
 import tls from 'node:tls';
+import { commandTable } from '../commands';
 import { AppError, type FieldIssue } from '../errors';
 import { SecretBox } from '../endpoints/secrets';
 import {
   DEFAULT_BIND_ADDRESS,
   DEFAULT_MAX_CONNECTIONS,
+  isLoopback,
   SECRET_MASK,
+  type EngineSettings,
   type SettingsInput,
   type SettingsView,
   type StoredSettings,
@@ -28,7 +31,7 @@ const keep = (v: string | null | undefined): boolean => v === undefined || v ===
  * omitted or sent as the mask keeps the stored ciphertext. Throws VALIDATION with field
  * paths under `settings.` when a secret is needed and none is stored.
  */
-export function mergeSettings(input: SettingsInput, previous: StoredSettings | undefined, box: Sealer): StoredSettings {
+export function mergeSettings(input: SettingsInput, previous: StoredSettings | undefined, box: Sealer, actor = 'system'): StoredSettings {
   const issues: FieldIssue[] = [];
   const out: StoredSettings = {
     bind_address: input.bind_address ?? previous?.bind_address ?? DEFAULT_BIND_ADDRESS,
@@ -80,8 +83,47 @@ export function mergeSettings(input: SettingsInput, previous: StoredSettings | u
     }
   }
 
+  const backendAuth = input.backend_auth ?? previous?.backend_auth;
+  if (backendAuth === false) out.backend_auth = false;
+  if (input.allow_unauthenticated === undefined) {
+    if (previous?.allow_unauthenticated) out.allow_unauthenticated = previous.allow_unauthenticated;
+  } else if (input.allow_unauthenticated !== null) {
+    const kept = previous?.allow_unauthenticated;
+    out.allow_unauthenticated =
+      kept && kept.reason === input.allow_unauthenticated.reason
+        ? kept
+        : { reason: input.allow_unauthenticated.reason, acknowledged_by: actor, acknowledged_at: new Date().toISOString() };
+  }
+  const allow = input.command_allowlist ?? previous?.command_allowlist;
+  if (allow && allow.length > 0) out.command_allowlist = [...new Set(allow)];
+  issues.push(...securityIssues(out));
+
   if (issues.length) throw new AppError('VALIDATION', `Invalid settings: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
   if (out.tls) checkTlsPair(out.tls.cert, box.open(out.tls.key));
+  return out;
+}
+
+/**
+ * The rules that keep an interlay from handing its backend to whoever reaches its port:
+ * clients without AUTH only on a loopback bind (and only acknowledged), and some way for
+ * clients to authenticate when they must; allowlist entries must name real commands.
+ */
+function securityIssues(s: StoredSettings): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  if (s.allow_unauthenticated && !isLoopback(s.bind_address)) {
+    out.push({ path: 'settings.allow_unauthenticated', message: `only for an interlay bound to a loopback address, not ${s.bind_address}` });
+  }
+  const localUsers = s.auth?.password !== undefined || (s.auth?.users?.length ?? 0) > 0;
+  if (!s.allow_unauthenticated && s.backend_auth === false && !localUsers) {
+    out.push({ path: 'settings.backend_auth', message: 'clients could not authenticate at all: add interlay users or let backend users authenticate' });
+  }
+  (s.command_allowlist ?? []).forEach((entry, i) => {
+    if (entry.startsWith('@')) return;
+    const [name, sub] = entry.split('|');
+    const info = commandTable.lookup(name);
+    const known = info !== undefined && (sub === undefined || commandTable.classify([name, sub]).known);
+    if (!known) out.push({ path: `settings.command_allowlist.${i}`, message: `"${entry}" is not a Redis command` });
+  });
   return out;
 }
 
@@ -96,11 +138,15 @@ function checkTlsPair(cert: string, key: string): void {
   }
 }
 
-/** The stored settings with secrets opened, for the engine. */
-export function openSettings(s: StoredSettings, box: Sealer): StoredSettings {
+/** The stored settings with secrets opened, as the engine takes them. */
+export function openSettings(s: StoredSettings, box: Sealer): EngineSettings {
   const open = (v: string) => (SecretBox.isSealed(v) ? box.open(v) : v);
+  const { allow_unauthenticated, ...rest } = s;
   return {
-    ...s,
+    ...rest,
+    allow_unauthenticated: allow_unauthenticated !== undefined,
+    backend_auth: s.backend_auth !== false,
+    command_allowlist: s.command_allowlist ?? [],
     ...(s.auth
       ? {
           auth: {
@@ -128,6 +174,9 @@ export function maskSettings(s: StoredSettings): SettingsView {
         }
       : {}),
     ...(s.tls ? { tls: { cert: s.tls.cert, key: SECRET_MASK, has_key: true } } : {}),
+    backend_auth: s.backend_auth !== false,
+    allow_unauthenticated: s.allow_unauthenticated ?? null,
+    command_allowlist: s.command_allowlist ?? [],
   };
 }
 

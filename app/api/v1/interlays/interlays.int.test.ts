@@ -14,8 +14,11 @@ import { dbKinds } from '@/test/db';
 import { ADMIN_TOKEN, startTestApi, type TestApi } from '@/test/api';
 import { freePort, startRedis, tlsMaterial, type RedisServer } from '@/test/redis-server';
 import { GET as prometheusGet } from '@/app/metrics/route';
+import { FramedClient } from '@/lib/interlay/test-helpers';
 
 const MASK = '********';
+/** These tests' clients connect without AUTH: the opt-out the product requires for that (loopback only). */
+const OPEN = { allow_unauthenticated: { acknowledged: true, reason: 'test clients connect without AUTH' } };
 
 /** Polls until `fn` returns a truthy value (no fixed sleeps: the machine is shared and slow). */
 async function until<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
@@ -230,6 +233,49 @@ describe.each(await dbKinds())('interlays API on %s', (kind) => {
     expect((await api.call('DELETE', '/api/v1/interlays/live', { token: ADMIN_TOKEN })).status).toBe(204);
   });
 
+  it('is secure by default: clients must authenticate, admin commands are refused, and the opt-out is explicit and loopback-only', async () => {
+    const port = await freePort();
+    const created = await create({ id: 'default', endpoint: 'redis-source', port, start: true });
+    expect(created.status).toBe(201);
+    expect(created.body.settings).toMatchObject({ backend_auth: true, allow_unauthenticated: null, command_allowlist: [] });
+    await until(async () => (await api.call('GET', '/api/v1/interlays/default', { token: ADMIN_TOKEN })).body.backend_state === 'up', 'backend up');
+    const anon = new FramedClient(port);
+    try {
+      expect(await anon.call('GET', 'k')).toBe('-NOAUTH Authentication required.\r\n');
+      expect(await anon.call('CONFIG', 'GET', 'requirepass')).toBe('-NOAUTH Authentication required.\r\n');
+      // The backend's default user is nopass: AUTH as it (checked by the backend) works; admin commands still do not.
+      expect(await anon.call('AUTH', 'default', 'anything')).toBe('+OK\r\n');
+      expect(await anon.call('CONFIG', 'GET', 'requirepass')).toMatch(/^-NOPERM this interlay refuses 'config\|get'/);
+    } finally {
+      anon.close();
+    }
+
+    const noAck = await api.call('PATCH', '/api/v1/interlays/default', { token: ADMIN_TOKEN, body: { settings: { allow_unauthenticated: { acknowledged: false, reason: 'x' } } } });
+    expect(noAck.status).toBe(400);
+    expect(noAck.body.error.issues[0].path).toBe('settings.allow_unauthenticated.acknowledged');
+    const wide = await create({ id: 'wide', endpoint: 'redis-source', port: await freePort(), settings: { bind_address: '0.0.0.0', ...OPEN } });
+    expect(wide.status).toBe(400);
+    expect(wide.body.error.issues.map((i: { path: string }) => i.path)).toContain('settings.allow_unauthenticated');
+    const nobody = await create({ id: 'nobody', endpoint: 'redis-source', port: await freePort(), settings: { backend_auth: false } });
+    expect(nobody.status).toBe(400);
+    expect(nobody.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['settings.backend_auth']);
+    const unknown = await create({ id: 'unknown', endpoint: 'redis-source', port: await freePort(), settings: { command_allowlist: ['config|get', 'nosuchcommand'] } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['settings.command_allowlist.1']);
+
+    const opened = await api.call('PATCH', '/api/v1/interlays/default', { token: ADMIN_TOKEN, body: { settings: { ...OPEN, command_allowlist: ['config|get'] } } });
+    expect(opened.status).toBe(200);
+    expect(opened.body.settings.allow_unauthenticated).toMatchObject({ reason: 'test clients connect without AUTH', acknowledged_by: 'admin' });
+    const again = client(port);
+    clients.push(again);
+    await again.connect();
+    expect(await again.get('k')).toBeNull();
+    expect(await again.call('CONFIG', 'GET', 'maxmemory')).toEqual(['maxmemory', '0']);
+    const audit = await api.call('GET', '/api/v1/audit?object_type=interlay&object_id=default', { token: ADMIN_TOKEN });
+    expect(JSON.stringify(audit.body)).toContain('test clients connect without AUTH');
+    await api.call('POST', '/api/v1/interlays/default/stop', { token: ADMIN_TOKEN });
+  });
+
   it('serves TLS clients with the configured certificate', async () => {
     const tlsFiles = tlsMaterial();
     const port = await freePort();
@@ -238,7 +284,7 @@ describe.each(await dbKinds())('interlays API on %s', (kind) => {
       endpoint: 'redis-source',
       port,
       start: true,
-      settings: { tls: { cert: fs.readFileSync(tlsFiles.certFile, 'utf8'), key: fs.readFileSync(tlsFiles.keyFile, 'utf8') } },
+      settings: { ...OPEN, tls: { cert: fs.readFileSync(tlsFiles.certFile, 'utf8'), key: fs.readFileSync(tlsFiles.keyFile, 'utf8') } },
     });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ status: 'listening', connection_string: `rediss://127.0.0.1:${port}/`, settings: { tls: { key: MASK, has_key: true } } });
@@ -275,7 +321,7 @@ describe.each(await dbKinds())('interlays API on %s', (kind) => {
   it('starts started interlays again after a console restart, unless RESTORE_INTERLAYS is off', async () => {
     const port = await freePort();
     const idlePort = await freePort();
-    expect((await create({ id: 'comes-back', endpoint: 'redis-source', port, start: true })).body.status).toBe('listening');
+    expect((await create({ id: 'comes-back', endpoint: 'redis-source', port, start: true, settings: OPEN })).body.status).toBe('listening');
     expect((await create({ id: 'stays-down', endpoint: 'redis-source', port: idlePort })).status).toBe(201);
 
     // Shut the console down as server/main.ts does; the database stays.
@@ -322,7 +368,7 @@ describe.each(await dbKinds())('interlays API on %s', (kind) => {
     const other = await startRedis();
     try {
       const port = await freePort();
-      expect((await create({ id: 'follow', endpoint: 'redis-source', port, start: true })).body.status).toBe('listening');
+      expect((await create({ id: 'follow', endpoint: 'redis-source', port, start: true, settings: OPEN })).body.status).toBe('listening');
       const upd = await api.call('PATCH', '/api/v1/endpoints/redis-source', { token: ADMIN_TOKEN, body: { config: { target: { host: other.host, port: other.port } } } });
       expect(upd.status).toBe(200);
       await until(async () => {
