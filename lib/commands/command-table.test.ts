@@ -70,6 +70,24 @@ describe('metadata coverage', () => {
     }
     expect(classify(cmd('SCRIPT LOAD return 1')).mirror).toBe(true);
   });
+
+  it('decides how each live write is mirrored: replayed, by state, as a barrier, or published to both sides', () => {
+    const mode = (line: string) => classify(cmd(line)).mirrorMode;
+    for (const line of ['SET k v', 'INCR k', 'HSET h f v', 'LPUSH l a', 'ZINCRBY z 1 m', 'EXPIRE k 10', 'PERSIST k', 'DEL k', 'RENAME a b', 'LTRIM l 0 1', 'SCRIPT LOAD return 1']) {
+      expect(mode(line), line).toBe('command');
+    }
+    for (const line of ['SPOP s', 'INCRBYFLOAT k 1.5', 'XADD s * f v', 'EVAL s 1 k', 'EVALSHA abc 0', 'FCALL f 0', 'BLPOP l 0', 'MOVE k 1', 'COPY a b DB 1', 'XREADGROUP GROUP g c STREAMS s >']) {
+      expect(mode(line), line).toBe('state');
+    }
+    for (const line of ['FLUSHDB', 'FLUSHALL', 'SWAPDB 0 1', 'FUNCTION FLUSH']) expect(mode(line), line).toBe('barrier');
+    expect(mode('PUBLISH ch m')).toBe('publish');
+    for (const line of ['GET k', 'CONFIG SET x y', 'MIGRATE h 1 k 0 1', 'NOSUCH x', 'EVAL_RO s 0']) expect(mode(line), line).toBe('none');
+    // Every write that is not a wipe has a way to the other side, except those never mirrored by design.
+    for (const name of Object.keys(specs)) {
+      const info = lookupCommand(name)!;
+      if (info.mirror) expect(['command', 'state'], name).toContain(info.mirrorMode);
+    }
+  });
 });
 
 describe('lookup', () => {

@@ -102,8 +102,22 @@ export interface CommandInfo {
   readonly destructive: boolean;
   /** Replay this write on the migration target while mirroring. */
   readonly mirror: boolean;
+  /**
+   * How a live write reaches the other side while an interlay mirrors (lib/migration):
+   * - `command`: replayed as sent, in the order the primary answered (deterministic writes);
+   * - `state`: run on the primary only; the keys it touched are copied by state (DUMP/RESTORE)
+   *   afterwards (its effect depends on randomness, the server clock, internal layout or
+   *   timing: SPOP, INCRBYFLOAT, scripts, XADD, blocking pops, cross-db moves …);
+   * - `barrier`: a wipe of whole databases (FLUSHDB, FLUSHALL, SWAPDB, FUNCTION FLUSH):
+   *   replayed alone, with nothing else in flight, so its order against every write is known;
+   * - `publish`: PUBLISH/SPUBLISH reach both sides (each subscriber is attached to one);
+   * - `none`: not mirrored (reads, admin, unknown).
+   */
+  readonly mirrorMode: MirrorMode;
   readonly category: CommandCategory;
 }
+
+export type MirrorMode = 'command' | 'state' | 'barrier' | 'publish' | 'none';
 
 /** Internal: the key finder travels with the entry so keyPositions does one lookup. */
 interface Entry extends CommandInfo {
@@ -131,6 +145,22 @@ const ALWAYS_AFFINE = new Set([
   'monitor', 'sync', 'psync', 'reset', 'readonly', 'readwrite', 'asking', 'client|caching',
 ]);
 const DESTRUCTIVE = new Set(['flushall', 'flushdb', 'swapdb', 'function|flush']);
+/**
+ * Writes whose effect a replay would not reproduce: randomness (SPOP), float formatting
+ * that may differ between versions (INCRBYFLOAT, HINCRBYFLOAT), ids and times from the
+ * server clock (XADD `*`, XCLAIM/XAUTOCLAIM idle times, XREADGROUP delivery times),
+ * approximate trimming by internal node layout (XADD/XTRIM `~`), code the interlay cannot
+ * read (EVAL*, FCALL*), effects that depend on when a blocked call wakes up, and moves
+ * across databases (MOVE, COPY … DB). Mirrored by state, for the keys they declare.
+ */
+const MIRROR_BY_STATE = new Set([
+  'spop', 'incrbyfloat', 'hincrbyfloat',
+  'xadd', 'xtrim', 'xclaim', 'xautoclaim', 'xreadgroup',
+  'eval', 'evalsha', 'fcall',
+  'blpop', 'brpop', 'brpoplpush', 'blmove', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop',
+  'move', 'copy',
+]);
+const MIRROR_PUBLISH = new Set(['publish', 'spublish']);
 const NEVER_MIRROR = new Set(['migrate', 'restore-asking', 'trimslots']);
 const ALWAYS_MIRROR = new Set(['script|load']);
 const SCRIPTING_CONTAINERS = new Set(['script', 'function']);
@@ -173,6 +203,10 @@ function makeEntry(name: string, spec: RawCommandSpec, container?: string): Entr
   const destructive = DESTRUCTIVE.has(name);
   const mirror =
     ALWAYS_MIRROR.has(name) || (isWrite && !isAdmin && !destructive && !NEVER_MIRROR.has(name));
+  let mirrorMode: MirrorMode = 'none';
+  if (destructive) mirrorMode = 'barrier';
+  else if (MIRROR_PUBLISH.has(name)) mirrorMode = 'publish';
+  else if (mirror) mirrorMode = MIRROR_BY_STATE.has(name) ? 'state' : 'command';
   const hasSubcommands = spec.subcommands !== undefined && Object.keys(spec.subcommands).length > 0;
   const sub = container === undefined ? undefined : name.slice(container.length + 1);
 
@@ -211,6 +245,7 @@ function makeEntry(name: string, spec: RawCommandSpec, container?: string): Entr
     isInspection: INSPECTION.has(name) || sub === 'help',
     destructive,
     mirror,
+    mirrorMode,
     category,
     findKeys: flags.has('movablekeys') ? KEY_FINDERS.get(name) : undefined,
   });
@@ -242,6 +277,7 @@ export const UNKNOWN_COMMAND: CommandInfo = Object.freeze({
   isInspection: false,
   destructive: false,
   mirror: false,
+  mirrorMode: 'none',
   category: 'other',
   findKeys: undefined,
 } satisfies Entry);

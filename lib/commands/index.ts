@@ -18,6 +18,7 @@ export {
   setById,
   type CommandCategory,
   type CommandInfo,
+  type MirrorMode,
   type RawCommandSpec,
 } from './command-table';
 

@@ -49,7 +49,7 @@ export interface ReplySink {
   /** The reply to one request: bytes [start, end) of buf, valid only during the call. */
   onReply(buf: Buffer, start: number, end: number, type: number, flags: number, arg: number): void;
   /** No reply will come (connection lost, timeout, down): `line` is the error reply standing in for it. */
-  onReplyFailed(line: Buffer, flags: number): void;
+  onReplyFailed(line: Buffer, flags: number, arg: number): void;
 }
 
 /** The owner of a dedicated connection: also gets what is not a reply on it. */
@@ -81,6 +81,8 @@ export const PROBE_IDENTITY: Identity = Object.freeze({ key: '\0probe' });
 
 /** What a connection needs from the Upstream it belongs to. */
 export interface ConnHost {
+  /** 'source', 'target' or 'mirror:<name>'. */
+  readonly name: string;
   readonly log: Logger;
   readonly counters: InterlayCounters;
   readonly serverInfo: ServerInfo | undefined;
@@ -93,6 +95,10 @@ export interface ConnHost {
   onDedicatedClosed(c: BackendConn): void;
   /** Writes replies gathered for clients now (after failing pending requests). */
   flushClients(): void;
+  /** A new connection's group number (unique within the interlay; 0 and 1 are reserved). */
+  nextGroup(): number;
+  /** Gives a dedicated connection back (idle list when clean, closed otherwise). */
+  releaseDedicated(c: BackendConn, clean: boolean): void;
 }
 
 const INITIAL_RING = 1024;
@@ -113,6 +119,11 @@ export class BackendConn {
   lastError = '';
   /** This connection's CLIENT ID on the server (dedicated conns; -1 until known or unsupported). */
   backendId = -1;
+  /**
+   * Its number among the interlay's connections: the KeyCoordinator's *group* (replies on
+   * one connection come back in the order the server applied its commands).
+   */
+  readonly group: number;
 
   private socket: net.Socket | null = null;
   private framer: ReplyFramer;
@@ -146,6 +157,7 @@ export class BackendConn {
     limits: Partial<RespLimits> | undefined,
     readonly identity: Identity = ENDPOINT_IDENTITY,
   ) {
+    this.group = host.nextGroup();
     // Replies are Redis's own: frame whatever it sends (trusted), and a reply too big to
     // hold fails only the request it answers (onOversize), never the shared connection.
     this.framer = new ReplyFramer(
@@ -164,6 +176,16 @@ export class BackendConn {
 
   get ready(): boolean {
     return this.state === 'ready';
+  }
+
+  /** The upstream this connection belongs to. */
+  get upstream(): ConnHost {
+    return this.host;
+  }
+
+  /** The migration side it writes: the target's upstream is 'target', everything else the source or a mirror. */
+  get isTarget(): boolean {
+    return this.host.name === 'target';
   }
 
   /** Whether a command may be queued now: connected or (re)connecting, not between attempts. */
@@ -453,12 +475,13 @@ export class BackendConn {
       const i = this.head;
       const o = this.owners[i];
       const f = this.flags[i];
+      const a = this.args[i];
       this.owners[i] = null;
       this.head = (i + 1) & this.mask;
       this.count--;
       if (o !== null && !o.closed) {
         errors[kind]++;
-        o.onReplyFailed(line, f);
+        o.onReplyFailed(line, f, a);
       }
     }
     this.head = 0;

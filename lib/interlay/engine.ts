@@ -10,9 +10,11 @@ import type { RespLimits } from '@/lib/resp';
 import type { BackendConn, ServerInfo } from './backend';
 import { CommandPolicy } from './command-policy';
 import { InterlayCounters } from './metrics';
+import type { MirrorClient, MirrorError } from './mirror';
+import { LiveRouter, type RouterHost, type RoutedSession } from './routing';
 import { credentialDigest, type Session } from './session';
 import type { BackendTarget, InterlaySettings, RoutingPolicy } from './types';
-import { Upstream, type UpstreamHost } from './upstream';
+import { Upstream } from './upstream';
 
 /**
  * Session ids start here, so that an id the interlay hands out (HELLO, CLIENT LIST) can
@@ -28,7 +30,7 @@ const FLUSH_FORCE = 2;
 /** Upper bound on how long partial pipeline replies are held back (ms). */
 const HOLD_MAX_MS = 1;
 
-export class Engine implements UpstreamHost {
+export class Engine implements RouterHost {
   readonly counters = new InterlayCounters();
   readonly sessions = new Set<Session>();
   /** The backend clients' traffic goes to (the migration's source). */
@@ -40,6 +42,12 @@ export class Engine implements UpstreamHost {
   listenPort = 0;
   /** Administrative and destructive commands refused unless allowlisted (rebuilt when settings change). */
   commands: CommandPolicy;
+  /** Stage, policy, target and mirrors: where commands go (routing.ts). */
+  readonly router: LiveRouter;
+  /** Sessions waiting for a switch, a barrier or a key lock to end. */
+  private readonly held = new Set<Session>();
+  /** Reports keys the mirror failed or diverged on (the host keeps them as error keys). */
+  onMirrorError: (e: MirrorError) => void = () => undefined;
 
   // Dirty lists keep a count instead of setting `length` (a runtime call on a hot path).
   private readonly dirtyBackends: (BackendConn | null)[] = [];
@@ -69,6 +77,43 @@ export class Engine implements UpstreamHost {
     this.defaultDb = backend.db;
     this.source = new Upstream('source', backend, poolSize, this, limits, log);
     this.commands = new CommandPolicy(settings.command_allowlist);
+    this.router = new LiveRouter(this, this.source, poolSize, limits);
+  }
+
+  // ---- RouterHost ----------------------------------------------------------------------------
+
+  sessionsForSwitch(): Iterable<RoutedSession> {
+    return this.sessions;
+  }
+
+  /** A session's command waits for `wake` (the session queued it). */
+  hold(s: Session): void {
+    this.held.add(s);
+  }
+
+  wake(): void {
+    if (this.held.size === 0) return;
+    const list = [...this.held];
+    this.held.clear();
+    for (const s of list) s.resumeHeld();
+  }
+
+  deliver(session: MirrorClient, reply: Buffer): void {
+    (session as Session).onJoined(reply);
+  }
+
+  mirrorError(e: MirrorError): void {
+    this.counters.errors.mirror++;
+    this.onMirrorError(e);
+  }
+
+  /** canary: whether this connection's reads are served by the target (sticky per connection). */
+  isCanary(sessionId: number): boolean {
+    const pct = this.router.spec.canaryPercent;
+    if (pct <= 0) return false;
+    if (pct >= 100) return true;
+    // A spread of the session id (ids are consecutive): the same connection always lands the same way.
+    return (Math.imul(sessionId % 0x7fffffff, 0x9e3779b1) >>> 0) % 100 < pct;
   }
 
   /** Applies changed settings to live sessions (auth re-checked, command policy rebuilt). */
@@ -90,6 +135,13 @@ export class Engine implements UpstreamHost {
 
   newSessionId(): number {
     return this.nextId++;
+  }
+
+  private groups = 1;
+
+  /** Connection group numbers (0: none, 1: the coordinator's sync reads). */
+  nextGroup(): number {
+    return ++this.groups;
   }
 
   /**
@@ -228,7 +280,11 @@ export class Engine implements UpstreamHost {
   /** Every ~250 ms: clock, command timeouts, idle clients. */
   housekeeping(): void {
     this.clock = Date.now();
-    this.source.housekeeping(performance.now(), this.clock);
+    const now = performance.now();
+    this.source.housekeeping(now, this.clock);
+    this.router.target?.housekeeping(now, this.clock);
+    for (const up of this.router.mirrorUps.values()) up.housekeeping(now, this.clock);
+    this.router.syncer.pump();
     const idleS = this.settings.idle_timeout_s;
     if (idleS > 0) {
       const cutoff = this.clock - idleS * 1000;
@@ -249,6 +305,7 @@ export class Engine implements UpstreamHost {
   close(): void {
     if (this.holdTimer !== null) clearTimeout(this.holdTimer);
     this.holdTimer = null;
+    this.router.close();
     this.source.close();
   }
 }

@@ -8,10 +8,14 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '@/lib/logger';
+import type { CopyWindow } from '@/lib/migration/coordinator';
 import { Engine } from './engine';
 import { adoptAccepted, onDataEvents } from './io';
+import type { MirrorError } from './mirror';
 import { directPolicy } from './policy';
+import { SOURCE_ONLY, type RoutingSpec } from './routing';
 import { Session } from './session';
+import type { ShadowDivergence } from './shadow';
 import {
   DEFAULT_SETTINGS,
   type InterlayMetrics,
@@ -37,6 +41,9 @@ export class Interlay extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private ticks = 0;
   private lastBackendState = '';
+  /** The routing to run with; kept across stop/start (the engine is rebuilt on start). */
+  private routingSpec: RoutingSpec;
+  private linkOps = new Map<string, { ops: number; at: number; rate: number }>();
 
   constructor(opts: InterlayOptions) {
     super();
@@ -46,7 +53,57 @@ export class Interlay extends EventEmitter {
     this.opts = opts;
     this.log = opts.log.child({ interlay: opts.id });
     this.settings = { ...DEFAULT_SETTINGS, ...opts.settings };
+    this.routingSpec = opts.routing ?? SOURCE_ONLY;
     this.engine = this.newEngine();
+  }
+
+  /** The routing in force (or to be applied at the next start). */
+  get routing(): RoutingSpec {
+    return this.routingSpec;
+  }
+
+  /**
+   * Changes the stage, policy, target or mirrors live (see routing.ts: a change of primary
+   * quiesces first). On a stopped interlay it is kept for the next start. Rejects, leaving
+   * the previous routing in force, when the target is unreachable or the quiesce times out.
+   */
+  async setRouting(spec: RoutingSpec, opts: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.statusValue === 'listening') await this.engine.router.apply(spec, opts.timeoutMs);
+    this.routingSpec = spec;
+    this.emit('routing', spec);
+  }
+
+  /**
+   * The copier's side of the coordination with mirroring (lib/migration/README.md): it opens
+   * a window before it DUMPs a batch and closes it when the batch's RESTOREs are answered.
+   */
+  copyCoordinator(): { beginCopy(db: number, keys: readonly Buffer[]): CopyWindow; endCopy(w: CopyWindow): void } {
+    const co = () => this.engine.router.coordinator;
+    return { beginCopy: (db, keys) => co().beginCopy(db, keys), endCopy: (w) => co().endCopy(w) };
+  }
+
+  /** Whether every mirrored write and state sync has been applied (the sides agree, as far as writes go). */
+  get mirrorDrained(): boolean {
+    const r = this.engine.router;
+    return r.mirror.busy === 0 && r.coordinator.quiet && r.syncer.running === 0 && r.mirror.allLinks().every((l) => l.inflight === 0);
+  }
+
+  /** Resolves once the mirror has drained (`mirrorDrained`), or rejects after `timeoutMs`. */
+  async waitMirrorDrained(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.mirrorDrained) {
+      if (Date.now() > deadline) {
+        const r = this.engine.router;
+        throw new Error(`mirror not drained within ${timeoutMs} ms: ${JSON.stringify({ busy: r.mirror.busy, ...r.coordinator.stats(), syncs: r.syncer.running })}`);
+      }
+      this.engine.router.syncer.pump();
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  }
+
+  /** The most recent shadow-read divergences (key and both replies). */
+  shadowDivergences(): ShadowDivergence[] {
+    return [...this.engine.router.shadow.recent];
   }
 
   get status(): InterlayStatus {
@@ -74,7 +131,9 @@ export class Interlay extends EventEmitter {
 
   private newEngine(): Engine {
     const o = this.opts;
-    return new Engine(o.backend, o.poolSize, this.settings, o.policy ?? directPolicy, o.limits, this.log);
+    const e = new Engine(o.backend, o.poolSize, this.settings, o.policy ?? directPolicy, o.limits, this.log);
+    e.onMirrorError = (err: MirrorError) => this.emit('mirror-error', err);
+    return e;
   }
 
   private setStatus(status: InterlayStatus, error?: string): void {
@@ -119,6 +178,12 @@ export class Interlay extends EventEmitter {
     this.timer = setInterval(() => this.housekeeping(), HOUSEKEEPING_MS);
     this.timer.unref();
     this.setStatus('listening');
+    if (this.routingSpec.stage !== 'source' || this.routingSpec.target !== null) {
+      // Back in the stage it was in (a restart), whether or not the target answers yet:
+      // falling back to the source could lose writes the target holds. Until it answers,
+      // mirrored writes to it are recorded and resynced, commands it serves get errors.
+      await this.engine.router.apply(this.routingSpec, 30_000, false);
+    }
   }
 
   private onBackendState(): void {

@@ -86,6 +86,7 @@ export class InterlayCounters {
     backend_error_reply: 0,
     unknown_command: 0,
     rejected: 0,
+    mirror: 0,
   };
   readonly proxyLatency = new WindowedHistogram();
   readonly backendLatency = new WindowedHistogram();

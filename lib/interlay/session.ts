@@ -59,10 +59,14 @@ import {
 } from './client-admin';
 import { CommandPolicy } from './command-policy';
 import type { Engine } from './engine';
+import { F_MIRROR } from './mirror';
 import { OutQueue } from './outq';
+import { ShadowReads } from './shadow';
 import { peekPubsub, PS_NONE, PS_SSUBSCRIBE, PS_SUBSCRIBE, PS_SUNSUBSCRIBE, PS_UNSUBSCRIBE } from './pubsub-frame';
 import { rewriteInfoPort } from './rewrite';
 import type { CommandView, SessionView } from './types';
+import type { RoutedSession } from './routing';
+import type { Upstream } from './upstream';
 
 const K_PLAIN = 0;
 const K_LOCAL = 1;
@@ -80,6 +84,12 @@ const K_REPLICATION = 9;
 const F_AUTH_CHECK = F_SENDER_BASE;
 /** INFO whose `tcp_port` is rewritten to the interlay's port. */
 const F_INFO_PORT = F_SENDER_BASE << 1;
+/** A read also sent to the target for comparison (arg = shadow id); F_MIRROR is F_SENDER_BASE << 2. */
+const F_SHADOW = F_SENDER_BASE << 3;
+/** The client's reply to this mirrored write waits for the other side (wait policies, canary readers). */
+const F_WAIT = F_SENDER_BASE << 4;
+/** The reply is replaced by a nil (an EXEC turned into DISCARD after a primary switch aborted the transaction). */
+const F_AS_NIL = F_SENDER_BASE << 5;
 
 /** Answered (or translated) by the interlay itself. */
 const LOCAL = new Set([
@@ -123,6 +133,9 @@ const RESET_REPLY = Buffer.from('+RESET\r\n');
 const NULL2 = Buffer.from('$-1\r\n');
 const NULL3 = Buffer.from('_\r\n');
 const ZERO = Buffer.from(':0\r\n');
+const NIL_ARRAY2 = Buffer.from('*-1\r\n');
+const DISCARD = encodeCommand(['DISCARD']);
+const UNWATCH = encodeCommand(['UNWATCH']);
 const PING = encodeCommand(['PING']);
 const NOAUTH = Buffer.from('-NOAUTH Authentication required.\r\n');
 const NOAUTH_HELLO = Buffer.from(
@@ -175,7 +188,7 @@ interface PendingHello {
   setname: Buffer | undefined;
 }
 
-export class Session implements SessionView, ConnOwner {
+export class Session implements SessionView, ConnOwner, RoutedSession {
   /** The interlay's own id for this client (SESSION_ID_BASE + n; see `clientId`). */
   readonly id: number;
   closed = false;
@@ -230,6 +243,23 @@ export class Session implements SessionView, ConnOwner {
   private pendingIdentity: Identity | null = null;
   private probeConn: BackendConn | null = null;
 
+  /** The routing epoch this session's shared conn was chosen under (LiveRouter.epoch). */
+  private epoch = 0;
+  /** The upstream `shared` belongs to (the primary when the epoch was taken). */
+  private up: Upstream;
+  /** canary: this connection's reads are served by the target (sticky per connection). */
+  private canary = false;
+  /** A mirrored write whose reply waits for the other side is outstanding: later commands queue behind it. */
+  private joinPending = false;
+  /** The command being routed when it must be mirrored (consumed by `forward`). */
+  private mirrorCmd: RespCommand | null = null;
+  private mirrorInfo: CommandInfo | null = null;
+  private mirrorExtra: Buffer[] | null = null;
+  /** Keys of the writes queued in MULTI: synced by state after EXEC. */
+  private txKeys: Buffer[] | null = null;
+  /** A primary switch aborted this client's transaction: its EXEC answers nil, as after a WATCH conflict. */
+  private txAborted = false;
+
   private queue: RespCommand[] | null = null;
   private qi = 0;
   private draining = false;
@@ -263,7 +293,10 @@ export class Session implements SessionView, ConnOwner {
     this.db = engine.defaultDb;
     this.authed = !engine.authRequired;
     this.lastActive = this.connectedAt = engine.clock;
-    this.shared = engine.source.sharedConn(2, this.identity, id);
+    this.up = engine.router.primary;
+    this.epoch = engine.router.epoch;
+    this.canary = engine.isCanary(id);
+    this.shared = this.up.sharedConn(2, this.identity, id);
     this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
     this.laddr = formatAddr(socket.localAddress, socket.localPort);
     this.framer = new RequestFramer(
@@ -389,6 +422,17 @@ export class Session implements SessionView, ConnOwner {
 
   /** Routes one command; false when it must wait for earlier replies (the caller queues it). */
   private dispatch(cmd: RespCommand): boolean {
+    // A mirrored write whose reply waits for the other side: nothing may overtake it.
+    if (this.joinPending) return false;
+    const r = this.engine.router;
+    if (r.live) {
+      // A switch or a barrier quiesces: new commands wait (transactions in progress finish first).
+      if (r.holding && !this.busyInTransaction) {
+        this.engine.hold(this);
+        return false;
+      }
+      if (this.epoch !== r.epoch) this.refreshRouting();
+    }
     // Clients repeat the same command names: compare the name's bytes with the last one
     // (no view, no hash) before asking the table.
     const buf = cmd.buf;
@@ -461,6 +505,10 @@ export class Session implements SessionView, ConnOwner {
     const buf = cmd.buf;
     const start = cmd.start;
     const end = cmd.end;
+    if (e.router.live) {
+      const live = this.routeLive(cmd, info, kind);
+      if (live !== null) return live;
+    }
     switch (kind) {
       case K_PLAIN:
         return this.forwardPlain(buf, start, end, 0);
@@ -574,6 +622,174 @@ export class Session implements SessionView, ConnOwner {
     return this.forward(d, bytes, start, end, 0, 0);
   }
 
+  // ---- The live path (lib/interlay/routing.ts) ---------------------------------------------
+
+  /**
+   * What changes when the interlay mirrors or serves from the target: a write is tagged for
+   * the mirror (consumed by `forward`), a canary reader's reads go to the target, a shadow
+   * sample is also sent to the target. Returns the routing outcome when it took the command,
+   * null to go on with the normal routing.
+   */
+  private routeLive(cmd: RespCommand, info: CommandInfo, kind: number): boolean | null {
+    const r = this.engine.router;
+    const stage = r.spec.stage;
+    if (stage === 'source') return null;
+    // Writes queued in a transaction run at EXEC: their keys are synced by state then.
+    if (this.inMulti && kind !== K_TX_END && kind !== K_TX_BEGIN) {
+      if (info.mirrorMode !== 'none') this.collectTxKeys(cmd, info);
+      return null;
+    }
+    if (kind === K_TX_END) {
+      const exec = info.name === 'exec';
+      if (exec && this.inMulti && this.txAborted) return this.abortExec();
+      if (info.name === 'discard') this.txKeys = null;
+      if (exec && this.inMulti && this.txKeys !== null) {
+        this.mirrorCmd = cmd;
+        this.mirrorInfo = info;
+        this.mirrorExtra = this.txKeys;
+        this.txKeys = null;
+      }
+      return null;
+    }
+    if (info.mirrorMode !== 'none') {
+      const sy = r.syncer;
+      if (sy.hasLocks && r.mirror.touchesLocked(cmd, info, this.db, (h) => sy.locked(h))) {
+        // A repair is writing one of its keys on the primary: this write waits for it.
+        this.engine.hold(this);
+        return false;
+      }
+      this.mirrorCmd = cmd;
+      this.mirrorInfo = info;
+      this.mirrorExtra = null;
+      return null;
+    }
+    if (kind !== K_PLAIN || !info.isRead || this.dedicated !== null || this.db !== this.engine.defaultDb) return null;
+    const target = r.target;
+    if (target === null) return null;
+    if (stage === 'canary' && this.canary) {
+      const conn = target.sharedConn(this.protocol, this.identity, this.id);
+      if (this.dest !== conn && this.inflight > 0) return false;
+      return this.forward(conn, cmd.buf, cmd.start, cmd.end, 0, 0);
+    }
+    if (stage === 'shadow' && !this.muted && ShadowReads.comparable(info) && Math.random() < r.spec.shadowSampleRate) {
+      const s = this.shared;
+      if (this.dest !== s && this.inflight > 0) return false;
+      const key = info.keyStart > 0 && info.keyStart < cmd.argc ? cmd.arg(info.keyStart) : null;
+      const id = r.shadow.begin(info, this.db, key);
+      const conn = target.sharedConn(this.protocol, this.identity, this.id);
+      if (!conn.send(r.shadow, cmd.buf, cmd.start, cmd.end, 0, id, this.tNow)) r.shadow.onReplyFailed(conn.unavailableReply, 0, id);
+      return this.forward(s, cmd.buf, cmd.start, cmd.end, F_SHADOW, id);
+    }
+    return null;
+  }
+
+  /** Registers the write being forwarded with the mirror; the slot, or -1 when it is not mirrored. */
+  private beginMirror(conn: BackendConn): number {
+    const cmd = this.mirrorCmd!;
+    const info = this.mirrorInfo!;
+    const extra = this.mirrorExtra;
+    this.mirrorCmd = this.mirrorInfo = this.mirrorExtra = null;
+    const r = this.engine.router;
+    if (r.spec.stage === 'source') return -1;
+    // Replays go to each side's default db; a write elsewhere reaches the other side by state.
+    const forceState = this.db !== this.engine.defaultDb;
+    return r.mirror.begin(this, conn, conn.isTarget ? 'target' : 'source', cmd, info, this.db, forceState, extra);
+  }
+
+  private collectTxKeys(cmd: RespCommand, info: CommandInfo): void {
+    const keys = info.movableKeys ? commandTable.keyPositions(cmd.args(), info) : fixedKeyPositions(info, cmd.argc);
+    if (keys.length === 0) return;
+    this.txKeys ??= [];
+    for (const p of keys) this.txKeys.push(Buffer.from(cmd.arg(p)));
+  }
+
+  /** EXEC of a transaction a primary switch aborted: the backend discards it, the client gets nil (as on a WATCH conflict). */
+  private abortExec(): boolean {
+    const d = this.dedicated;
+    this.txAborted = false;
+    this.txKeys = null;
+    this.inMulti = false;
+    this.watching = false;
+    if (d === null) return this.local(this.protocol === 3 ? NULL3 : NIL_ARRAY2);
+    return this.forward(d, DISCARD, 0, DISCARD.length, F_AS_NIL, 0);
+  }
+
+  /** The routing moved on (a new epoch): this session's shared conn follows the primary. */
+  private refreshRouting(): void {
+    const r = this.engine.router;
+    const next = r.primary;
+    if (next !== this.up) {
+      next.retain(this.identity);
+      this.up.release(this.identity, this.engine.clock);
+      this.up = next;
+    }
+    this.shared = next.sharedConn(this.protocol, this.identity, this.id);
+    this.canary = this.engine.isCanary(this.id);
+    this.epoch = r.epoch;
+  }
+
+  /** A reply the mirrorer held for the other side (wait policies) is ready. */
+  onJoined(reply: Buffer): void {
+    if (this.closed) return;
+    this.joinPending = false;
+    this.inflight--;
+    this.pushOut(reply);
+    if (this.inflight === 0) this.afterSettled();
+    else if (this.queue !== null) this.drain();
+  }
+
+  /** Woken after a hold (switch, barrier, key lock): queued commands go on. */
+  resumeHeld(): void {
+    if (this.closed || this.closing) return;
+    if (this.queue !== null) this.drain();
+  }
+
+  // ---- RoutedSession: what a primary switch needs -------------------------------------------
+
+  get busyInTransaction(): boolean {
+    return (this.inMulti || this.watching) && !this.txAborted;
+  }
+
+  blockedOn(): { id: number; upstream: Upstream } | null {
+    const d = this.dedicated;
+    return this.blocking > 0 && d !== null ? { id: d.backendId, upstream: d.upstream as Upstream } : null;
+  }
+
+  /**
+   * The primary is changing. `graceOver`: a transaction still in progress is aborted (its
+   * EXEC will answer nil). Otherwise the switch happened: a connection in another db moves
+   * to the new primary, subscriptions stay where they are (PUBLISH reaches both sides), and a
+   * session pinned to a connection of its own (client-side caching, CLIENT ID, MONITOR …)
+   * is closed so it reconnects: that connection's server-side state cannot move.
+   */
+  onPrimaryChange(graceOver: boolean): void {
+    const d = this.dedicated;
+    if (graceOver) {
+      this.txAborted = true;
+      if (this.watching && !this.inMulti && d !== null) {
+        // WATCH alone: unwatched now; the EXEC that may follow answers nil.
+        this.watching = false;
+        this.forwardUnmuted(d, UNWATCH, 0, UNWATCH.length, F_SWALLOW, 0);
+      }
+      return;
+    }
+    if (d === null || this.closed || this.closing) return;
+    if (this.sticky) {
+      this.engine.log.info({ client: this.id }, 'closing a pinned client at a primary switch');
+      this.endAfterFlush();
+      return;
+    }
+    if (this.subscribed || this.inMulti || this.blocking > 0 || this.inflight > 0) return;
+    this.dedicated = null;
+    d.upstream.releaseDedicated(d, false);
+    if (this.db !== this.engine.defaultDb) {
+      const nd = this.engine.router.primary.acquireDedicated(this, this.protocol, this.identity);
+      this.dedicated = nd;
+      const sel = encodeCommand(['SELECT', this.db]);
+      this.forwardUnmuted(nd, sel, 0, sel.length, F_SWALLOW, 0);
+    }
+  }
+
   private hasState(): boolean {
     return (
       this.inMulti || this.watching || this.blocking > 0 || this.subscribed || this.sticky || this.db !== this.engine.defaultDb
@@ -597,20 +813,32 @@ export class Session implements SessionView, ConnOwner {
   }
 
   /** A command with no connection state: shared conn, or the dedicated one while state lasts. */
-  private forwardPlain(buf: Buffer, start: number, end: number, flags: number): boolean {
+  private forwardPlain(buf: Buffer, start: number, end: number, flags: number, arg = 0): boolean {
     const d = this.dedicated;
     if (d !== null) {
-      if (this.hasState()) return this.forward(d, buf, start, end, flags, 0);
+      if (this.hasState()) return this.forward(d, buf, start, end, flags, arg);
       if (!this.synced()) return false;
       this.releaseDedicated();
     }
     const s = this.shared;
     if (this.dest !== s && this.inflight > 0) return false;
-    return this.forward(s, buf, start, end, flags, 0);
+    return this.forward(s, buf, start, end, flags, arg);
   }
 
   /** Sends buf[start, end) (one command) to conn; its reply comes back through onReply. */
   private forward(conn: BackendConn, buf: Buffer, start: number, end: number, flags: number, arg: number): boolean {
+    if (this.mirrorCmd !== null) {
+      const slot = this.beginMirror(conn);
+      if (slot >= 0) {
+        flags |= F_MIRROR;
+        arg = slot;
+        const r = this.engine.router;
+        if (!this.muted && (r.mirror.policyWaits || (this.canary && r.spec.stage === 'canary'))) {
+          flags |= F_WAIT;
+          this.joinPending = true;
+        }
+      }
+    }
     return this.forwardUnmuted(conn, buf, start, end, this.muted ? flags | F_SWALLOW : flags, arg);
   }
 
@@ -627,7 +855,7 @@ export class Session implements SessionView, ConnOwner {
   private ensureDedicated(): BackendConn | null {
     if (this.dedicated !== null) return this.dedicated;
     if (!this.synced()) return null;
-    this.dedicated = this.engine.source.acquireDedicated(this, this.protocol, this.identity);
+    this.dedicated = this.engine.router.primary.acquireDedicated(this, this.protocol, this.identity);
     return this.dedicated;
   }
 
@@ -636,7 +864,7 @@ export class Session implements SessionView, ConnOwner {
     if (d === null) return;
     this.dedicated = null;
     this.pubsubUsed = false;
-    this.engine.source.releaseDedicated(d, true);
+    d.upstream.releaseDedicated(d, true);
   }
 
   /** Answers a command locally, in order (waits while earlier replies are outstanding). */
@@ -650,6 +878,21 @@ export class Session implements SessionView, ConnOwner {
 
   /** A reply matched to this session's command (in order): bytes [start, end) of buf. */
   onReply(buf: Buffer, start: number, end: number, type: number, flags: number, arg: number): void {
+    if (flags >= F_MIRROR) {
+      if (flags & F_MIRROR) {
+        // Held for the other side (wait policies): the mirrorer delivers it through onJoined.
+        if (this.engine.router.mirror.onPrimaryReply(arg, this, buf, start, end, type, (flags & F_WAIT) !== 0)) return;
+        if (flags & F_WAIT) this.joinPending = false;
+      } else if (flags & F_SHADOW) {
+        this.engine.router.shadow.primaryReply(arg, buf, start, end);
+      }
+      if (flags & F_AS_NIL) {
+        buf = this.protocol === 3 ? NULL3 : NIL_ARRAY2;
+        start = 0;
+        end = buf.length;
+        type = RespType.Null;
+      }
+    }
     this.inflight--;
     if (flags !== 0) {
       if (flags & F_BLOCKING) this.blocking--;
@@ -677,7 +920,13 @@ export class Session implements SessionView, ConnOwner {
   }
 
   /** The command's backend conn failed (or was down): an error reply stands in for its reply. */
-  onReplyFailed(line: Buffer, flags: number): void {
+  onReplyFailed(line: Buffer, flags: number, arg = 0): void {
+    if (flags & F_MIRROR) {
+      this.engine.router.mirror.onPrimaryFailed(arg);
+      if (flags & F_WAIT) this.joinPending = false;
+    } else if (flags & F_SHADOW) {
+      this.engine.router.shadow.primaryFailed(arg);
+    }
     this.inflight--;
     if (flags & F_BLOCKING) this.blocking--;
     if (flags & F_BARRIER) {
@@ -991,7 +1240,7 @@ export class Session implements SessionView, ConnOwner {
       d.tainted = true;
       return this.forward(d, auth, 0, auth.length, F_AUTH_CHECK, 0);
     }
-    const probe = e.source.probe(this);
+    const probe = e.router.primary.probe(this);
     this.probeConn = probe;
     return this.forward(probe, auth, 0, auth.length, F_AUTH_CHECK, 0);
   }
@@ -1022,13 +1271,13 @@ export class Session implements SessionView, ConnOwner {
     const p = this.probeConn;
     if (p === null) return;
     this.probeConn = null;
-    setImmediate(() => this.engine.source.releaseDedicated(p, false));
+    setImmediate(() => p.upstream.releaseDedicated(p, false));
   }
 
   /** Switches the session's shared conn to an identity's pool (keeping that pool open while used). */
   private setIdentity(identity: Identity): void {
     if (identity.key === this.identity.key) return;
-    const up = this.engine.source;
+    const up = this.up;
     up.retain(identity);
     up.release(this.identity, this.engine.clock);
     this.identity = identity;
@@ -1088,7 +1337,7 @@ export class Session implements SessionView, ConnOwner {
     const proto = h.proto;
     if (proto !== this.protocol) {
       this.protocol = proto;
-      this.shared = this.engine.source.sharedConn(proto, this.identity, this.id);
+      this.shared = this.up.sharedConn(proto, this.identity, this.id);
       // A dedicated conn keeps serving this client: switch its protocol too (reply swallowed, in order).
       if (this.dedicated !== null) {
         const hello = encodeCommand(['HELLO', proto]);
@@ -1113,8 +1362,10 @@ export class Session implements SessionView, ConnOwner {
     const d = this.dedicated;
     if (d !== null) {
       this.dedicated = null;
-      this.engine.source.releaseDedicated(d, false);
+      d.upstream.releaseDedicated(d, false);
     }
+    this.txKeys = null;
+    this.txAborted = false;
     this.inMulti = this.watching = this.subscribed = this.sticky = this.monitor = this.pubsubUsed = this.tracking = false;
     this.blocking = 0;
     this.redirectTo = -1;
@@ -1124,7 +1375,7 @@ export class Session implements SessionView, ConnOwner {
     this.replyOff = this.skipNext = this.muted = false;
     this.setIdentity(ENDPOINT_IDENTITY);
     this.protocol = 2;
-    this.shared = this.engine.source.sharedConn(2, this.identity, this.id);
+    this.shared = this.up.sharedConn(2, this.identity, this.id);
     this.dest = null;
     this.db = this.engine.defaultDb;
     this.name = null;
@@ -1211,19 +1462,28 @@ export class Session implements SessionView, ConnOwner {
     this.closed = true;
     this.out.clear();
     this.queue = null;
-    const up = this.engine.source;
     const d = this.dedicated;
     if (d !== null) {
       this.dedicated = null;
-      up.releaseDedicated(d, this.inflight === 0 && !this.hasState() && this.subSynced && !this.pubsubUsed);
+      d.upstream.releaseDedicated(d, this.inflight === 0 && !this.hasState() && this.subSynced && !this.pubsubUsed);
     }
     const p = this.probeConn;
     if (p !== null) {
       this.probeConn = null;
-      up.releaseDedicated(p, false);
+      p.upstream.releaseDedicated(p, false);
     }
-    up.release(this.identity, this.engine.clock);
+    this.up.release(this.identity, this.engine.clock);
   }
+}
+
+/** Key positions of a command with fixed key specs (no argument parsing). */
+function fixedKeyPositions(info: CommandInfo, argc: number): number[] {
+  if (info.keyStart <= 0 || info.keyStart >= argc || info.step <= 0) return [];
+  let last = info.keyStop < 0 ? argc + info.keyStop : info.keyStop;
+  if (last >= argc) last = argc - 1;
+  const out: number[] = [];
+  for (let i = info.keyStart; i <= last; i += info.step) out.push(i);
+  return out;
 }
 
 /** Redis's address format: `ip:port`, IPv6 in brackets. */

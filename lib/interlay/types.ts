@@ -95,6 +95,8 @@ export interface InterlayOptions {
   id: string;
   port: number;
   backend: BackendTarget;
+  /** Stage, policy, target and mirrors at start (default: source only). */
+  routing?: import('./routing').RoutingSpec;
   /** Shared backend connections per protocol (RESP2 pool; a RESP3 pool opens when a RESP3 client appears). */
   poolSize: number;
   settings: InterlaySettings;
@@ -111,7 +113,8 @@ export type ErrorKind =
   | 'timeout'
   | 'backend_error_reply'
   | 'unknown_command'
-  | 'rejected';
+  | 'rejected'
+  | 'mirror';
 
 export interface InterlayMetrics {
   at: number;

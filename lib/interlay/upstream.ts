@@ -38,6 +38,7 @@ export interface UpstreamHost {
   onBackendDrain(c: BackendConn): void;
   flushClients(): void;
   onBackendState(): void;
+  nextGroup(): number;
 }
 
 interface Pool {
@@ -103,6 +104,27 @@ export class Upstream implements ConnHost {
       p.conns[proto - 2] = conns;
     }
     return conns[sessionId % conns.length];
+  }
+
+  /**
+   * The endpoint identity's shared connection with this group number, when it is ready: a
+   * state sync may read a key on it, in order with the writes in flight there (it has the
+   * rights the copier has).
+   */
+  sharedByGroup(group: number): BackendConn | null {
+    const p = this.pools.get('');
+    if (p === undefined) return null;
+    for (const conns of p.conns) {
+      if (conns === null) continue;
+      for (const c of conns) if (c.group === group) return c.ready ? c : null;
+    }
+    return null;
+  }
+
+  /** Why the endpoint identity's pool is not up, for messages. */
+  lastError(): string {
+    for (const conns of this.pools.get('')?.conns ?? []) for (const c of conns ?? []) if (c.lastError) return c.lastError;
+    return '';
   }
 
   /** A session starts using a client identity (keeps its pools open). */
@@ -185,6 +207,10 @@ export class Upstream implements ConnHost {
 
   flushClients(): void {
     this.host.flushClients();
+  }
+
+  nextGroup(): number {
+    return this.host.nextGroup();
   }
 
   onDedicatedClosed(c: BackendConn): void {
