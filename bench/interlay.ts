@@ -12,66 +12,26 @@
  *
  * Never touches the Redis on 6379.
  */
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import { promisify } from 'node:util';
 import { startRedis, freePort } from '@/test/redis-server';
 import { ensureNodeFlags, NODE_FLAGS } from '../scripts/node-flags.mjs';
+import { arg, argText, machineTicks, median, procCpu, redisBenchmark, stealPercent, type Result } from './common';
 
 // The interlay runs with the console's V8 flags, as in the console process.
 await ensureNodeFlags();
 import { createLogger } from '@/lib/logger';
 
 const { Interlay } = await import('@/lib/interlay');
-const run = promisify(execFile);
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
 const ROUNDS = arg('rounds', 3);
 const N = arg('n', 200_000);
 const POOL = arg('pool', 1);
-const onlyAt = process.argv.indexOf('--only');
-const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+const ONLY = argText('only');
 
-interface Result { rps: number; p99: number }
 /** CPU µs per request of one run: the interlay (this process), redis-server, redis-benchmark. */
 interface Cpu { proxy: number; redis: number; client: number }
 
-const TICK_US = 1e6 / 100; // USER_HZ
-
-/** Machine-wide CPU ticks (all, steal) from /proc/stat: steal is time a VM's host gave to others. */
-function machineTicks(): { total: number; steal: number } {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
-}
-/** utime+stime (and cutime+cstime: reaped children) of a process, in µs. */
-function procCpu(pid: number | 'self'): { own: number; children: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the name: state(0) ... utime(11) stime(12) cutime(13) cstime(14).
-  return { own: (Number(f[11]) + Number(f[12])) * TICK_US, children: (Number(f[13]) + Number(f[14])) * TICK_US };
-}
-
-/** redis-benchmark --csv: one line per test, "test","rps","avg","min","p50","p95","p99","max". */
-async function bench(port: number, extra: string[]): Promise<Record<string, Result>> {
-  const { stdout } = await run('redis-benchmark', ['-p', String(port), '-t', 'set,get', '-n', String(N), '-c', '50', '--csv', ...extra], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const out: Record<string, Result> = {};
-  for (const line of stdout.trim().split('\n').slice(1)) {
-    const cols = line.split(',').map((c) => c.replace(/"/g, ''));
-    out[cols[0]] = { rps: Number(cols[1]), p99: Number(cols[6]) };
-  }
-  return out;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const bench = (port: number, extra: string[]) => redisBenchmark(port, N, extra);
 
 const redis = await startRedis();
 
@@ -96,7 +56,8 @@ const interlay = new Interlay({
   port,
   poolSize: POOL,
   backend: { host: '127.0.0.1', port: redis.port, tls: false, db: 0, protocol: 2, connectTimeoutMs: 5000, commandTimeoutMs: 30_000 },
-  settings: { bind_address: '127.0.0.1', max_concurrent_connections: 5000, idle_timeout_s: 0 },
+  // redis-benchmark does not AUTH: the loopback opt-out the product requires for that.
+  settings: { bind_address: '127.0.0.1', max_concurrent_connections: 5000, idle_timeout_s: 0, allow_unauthenticated: true },
   log: createLogger({ level: 'warn' }),
 });
 await interlay.start();
@@ -158,8 +119,7 @@ for (const [name, c] of Object.entries(cpus)) {
   );
 }
 
-const ticks1 = machineTicks();
-const stealPct = (100 * (ticks1.steal - ticks0.steal)) / Math.max(1, ticks1.total - ticks0.total);
+const stealPct = stealPercent(ticks0, machineTicks());
 console.log(`\nCPU steal during the rounds: ${stealPct.toFixed(1)}% (time the VM host gave to other guests; rates are noisy when this is high)`);
 
 // ---- 1,000 idle connections: RSS of this process (interlay + its sockets) before and after.

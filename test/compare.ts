@@ -39,7 +39,7 @@ async function valueOf(r: Redis, key: string, type: string): Promise<string> {
     case 'set':
       return JSON.stringify((await r.smembers(key)).sort());
     case 'zset':
-      return JSON.stringify(await r.zrange(key, 0, -1, 'WITHSCORES'));
+      return JSON.stringify(await r.zrange(key, '0', '-1', 'WITHSCORES'));
     case 'stream':
       return JSON.stringify(await r.xrange(key, '-', '+'));
     default:

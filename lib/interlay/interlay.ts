@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import type { Logger } from '@/lib/logger';
 import type { CopyWindow } from '@/lib/migration/coordinator';
@@ -220,7 +221,10 @@ export class Interlay extends EventEmitter {
 
   private housekeeping(): void {
     this.engine.housekeeping();
-    if (++this.ticks % (1000 / HOUSEKEEPING_MS) === 0) this.engine.counters.tick(Date.now());
+    if (++this.ticks % (1000 / HOUSEKEEPING_MS) === 0) {
+      this.engine.counters.tick(Date.now());
+      for (const l of this.engine.router.mirror.allLinks()) l.latency.tick();
+    }
   }
 
   private onConnection(accepted: net.Socket): void {
@@ -317,6 +321,73 @@ export class Interlay extends EventEmitter {
       bytes: { in: c.bytesIn, out: c.bytesOut },
       errors: { ...c.errors },
       backend: this.statusValue === 'listening' || this.statusValue === 'draining' ? e.backendSummary() : { connected: 0, state: 'down' },
+      ...this.liveMetrics(),
+    };
+  }
+
+  private liveMetrics(): Pick<InterlayMetrics, 'routing' | 'upstreams' | 'mirror' | 'shadow'> {
+    const r = this.engine.router;
+    const spec = this.routingSpec;
+    const now = performance.now();
+    const at = Date.now();
+    const primary = r.primary;
+    const ups: InterlayMetrics['upstreams'] = [];
+    const running = this.statusValue === 'listening' || this.statusValue === 'draining';
+    const add = (name: string, up: { summary(): { connected: number; state: 'up' | 'down' | 'reconnecting' } } | null, role: 'primary' | 'secondary' | 'mirror') => {
+      if (up === null) return;
+      const s = running ? up.summary() : { connected: 0, state: 'down' as const };
+      ups.push({ name, role, state: s.state, connected: s.connected });
+    };
+    add('source', r.source, primary === r.source ? 'primary' : 'secondary');
+    add('target', r.target, primary === r.target ? 'primary' : 'secondary');
+    for (const [name, up] of r.mirrorUps) add(name, up, 'mirror');
+    const co = r.coordinator.stats();
+    const links = r.mirror.allLinks().map((l) => {
+      const prev = this.linkOps.get(l.name);
+      let rate = prev?.rate ?? 0;
+      if (prev === undefined || at - prev.at >= 1000) {
+        if (prev !== undefined) rate = Math.round(((l.ops - prev.ops) * 1000) / (at - prev.at));
+        this.linkOps.set(l.name, { ops: l.ops, at, rate });
+      }
+      const [p50, p99] = l.latency.percentiles([0.5, 0.99]);
+      return {
+        name: l.name,
+        ops_total: l.ops,
+        ops_per_sec: rate,
+        latency_us: { p50, p99 },
+        failures: l.failures,
+        divergences: l.divergences,
+        overflows: l.overflows,
+        queue_depth: l.inflight,
+        lag_ms: Math.round(l.lagMs(now)),
+        in_sync: !l.outOfSync,
+      };
+    });
+    const sh = r.shadow;
+    return {
+      routing: {
+        stage: spec.stage,
+        policy: spec.policy,
+        canary_percent: spec.canaryPercent,
+        shadow_sample_rate: spec.shadowSampleRate,
+        switching: r.holding,
+        switches: r.switches,
+      },
+      upstreams: ups,
+      mirror: {
+        replayed_total: r.mirror.mirrored,
+        by_state_total: r.mirror.byState,
+        links,
+        syncs: {
+          pending: co.pendingSyncs,
+          running: r.syncer.running,
+          completed: r.syncer.completed,
+          failed: r.syncer.failed,
+          conflicts: co.conflicts,
+          copy_overlaps: co.copyOverlaps,
+        },
+      },
+      shadow: { sampled: sh.sampled, compared: sh.compared, divergent: sh.divergent, divergence_rate: sh.rate },
     };
   }
 }

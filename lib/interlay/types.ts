@@ -139,4 +139,40 @@ export interface InterlayMetrics {
   bytes: { in: number; out: number };
   errors: Record<string, number>;
   backend: { connected: number; state: 'up' | 'down' | 'reconnecting' };
+  /** The live path: stage and policy in force, each backend, the mirror and shadow reads. */
+  routing: {
+    stage: string;
+    policy: string;
+    canary_percent: number;
+    shadow_sample_rate: number;
+    /** A switch or a barrier is holding new commands right now. */
+    switching: boolean;
+    switches: number;
+  };
+  /** Every backend the interlay writes: the source, the target, mirror targets. */
+  upstreams: { name: string; role: 'primary' | 'secondary' | 'mirror'; state: 'up' | 'down' | 'reconnecting'; connected: number }[];
+  mirror: {
+    /** Writes replayed / synced by state / not mirrored (reads and the like), since start. */
+    replayed_total: number;
+    by_state_total: number;
+    /** One per side writes are replayed on. */
+    links: {
+      name: string;
+      ops_total: number;
+      ops_per_sec: number;
+      /** Write replayed → applied there. */
+      latency_us: { p50: number; p99: number };
+      failures: number;
+      divergences: number;
+      overflows: number;
+      /** Writes sent and not yet applied there. */
+      queue_depth: number;
+      /** Age of the oldest write not yet applied there. */
+      lag_ms: number;
+      in_sync: boolean;
+    }[];
+    /** Keys waiting for a state sync, and syncs so far. */
+    syncs: { pending: number; running: number; completed: number; failed: number; conflicts: number; copy_overlaps: number };
+  };
+  shadow: { sampled: number; compared: number; divergent: number; divergence_rate: number };
 }
