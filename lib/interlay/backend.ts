@@ -108,6 +108,8 @@ export interface ServerInfo {
   server: string;
   version: string;
   mode: string;
+  /** Changes when the server restarts: data it held in memory only may be gone. */
+  runId: string;
 }
 
 export class BackendConn {
@@ -251,7 +253,8 @@ export class BackendConn {
         hsFlags.push(F_HANDSHAKE | F_SOFT | F_CLIENT_ID);
       }
     }
-    if (this.host.serverInfo === undefined && !this.dedicated) {
+    // Every shared conn asks (one cheap command per connect): a changed run_id is how a restart of the server shows.
+    if (!this.dedicated && id !== PROBE_IDENTITY) {
       cmds.push(['INFO', 'server']);
       hsFlags.push(F_HANDSHAKE | F_INFO);
     }
@@ -528,5 +531,6 @@ function parseInfo(raw: Buffer): ServerInfo {
     server: field('valkey_version') ? 'valkey' : 'redis',
     version: field('redis_version') ?? field('valkey_version') ?? '0.0.0',
     mode: field('redis_mode') ?? field('server_mode') ?? 'standalone',
+    runId: field('run_id') ?? '',
   };
 }

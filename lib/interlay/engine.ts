@@ -98,6 +98,10 @@ export class Engine implements RouterHost {
     for (const s of list) s.resumeHeld();
   }
 
+  onUpstreamRestart(up: Upstream): void {
+    this.router.onUpstreamRestart(up);
+  }
+
   deliver(session: MirrorClient, reply: Buffer): void {
     (session as Session).onJoined(reply);
   }

@@ -86,7 +86,13 @@ export class Interlay extends EventEmitter {
   /** Whether every mirrored write and state sync has been applied (the sides agree, as far as writes go). */
   get mirrorDrained(): boolean {
     const r = this.engine.router;
-    return r.mirror.busy === 0 && r.coordinator.quiet && r.syncer.running === 0 && r.mirror.allLinks().every((l) => l.inflight === 0);
+    return (
+      r.mirror.busy === 0 &&
+      r.coordinator.quiet &&
+      r.syncer.running === 0 &&
+      r.syncer.retrying === 0 &&
+      r.mirror.allLinks().every((l) => l.inflight === 0)
+    );
   }
 
   /** Resolves once the mirror has drained (`mirrorDrained`), or rejects after `timeoutMs`. */
@@ -100,6 +106,11 @@ export class Interlay extends EventEmitter {
       this.engine.router.syncer.pump();
       await new Promise((res) => setTimeout(res, 10));
     }
+  }
+
+  /** A full copy to the target (or a mirror target, by name) completed: it is trusted again. */
+  markResynced(name: string): void {
+    this.engine.router.markResynced(name);
   }
 
   /** The most recent shadow-read divergences (key and both replies). */
@@ -361,6 +372,7 @@ export class Interlay extends EventEmitter {
         queue_depth: l.inflight,
         lag_ms: Math.round(l.lagMs(now)),
         in_sync: !l.outOfSync,
+        lost_data: l.lostData,
       };
     });
     const sh = r.shadow;

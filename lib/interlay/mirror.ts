@@ -76,7 +76,7 @@ export interface MirrorError {
   keys: Buffer[];
   command: string;
   reason: string;
-  kind: 'failed' | 'diverged' | 'overflow';
+  kind: 'failed' | 'diverged' | 'overflow' | 'restarted';
 }
 
 /** One write on its way. Reused (free list); `cmd` is the only per-write allocation. */
@@ -117,6 +117,18 @@ export class MirrorLink implements ReplySink {
   overflows = 0;
   /** True once it dropped writes (overflow or failure) that wait for a resync. */
   outOfSync = false;
+  /**
+   * The server behind it restarted: anything it held only in memory may be gone, so it
+   * needs a full copy again (a copy job), not just the keys the mirror knows about. Until
+   * `markResynced`, it is never the truth a repair copies from.
+   */
+  lostData = false;
+
+  /** A full copy brought it back in line (the copy job that refilled it completed). */
+  markResynced(): void {
+    this.lostData = false;
+    this.outOfSync = false;
+  }
   readonly latency = new WindowedHistogram();
   /** Send times of outstanding writes, in order (for lag: age of the oldest). */
   private readonly times: number[] = [];
@@ -355,20 +367,38 @@ export class Mirrorer {
         s.replyHash = replyHash(buf, start, end);
         const now = performance.now();
         const links = this.linksFor(s.primary);
+        let sides = 0;
+        let unreachable: MirrorLink | null = null;
         for (const l of links) {
-          if (l.send(s, now)) s.pending++;
-          else this.dropped(l, s, 'overflow');
+          if (l.send(s, now)) {
+            s.pending++;
+            if (l.target.side !== null) sides++;
+          } else {
+            this.dropped(l, s, 'overflow');
+            if (l.target.side !== null) unreachable = l;
+          }
         }
         this.mirrored++;
-        if (wait && s.pending > 0) {
-          let sides = 0;
-          for (const l of links) if (l.target.side !== null) sides++;
+        if (wait) {
+          s.client = client;
+          s.held = Buffer.from(buf.subarray(start, end));
+          if (unreachable !== null) {
+            // The side the client waits for cannot take the write now: it answers as that side failed.
+            s.failure = `${unreachable.name}: unavailable`;
+            if (unreachable.target.side === this.reading.authority) {
+              s.held = Buffer.from(`-ERR interlay: the ${unreachable.target.side} is unavailable; the write is kept on the ${s.primary} and repaired later\r\n`);
+            }
+          }
           if (sides > 0) {
-            s.client = client;
-            s.held = Buffer.from(buf.subarray(start, end));
             s.waitFor = sides;
             return true;
           }
+          this.deliverHeld(s);
+          if (s.pending === 0) {
+            this.finishPipeline(s);
+            this.release(s);
+          }
+          return true;
         }
         if (s.pending === 0) {
           this.finishPipeline(s);
@@ -446,11 +476,10 @@ export class Mirrorer {
   }
 
   private linkDone(link: MirrorLink, s: Slot): void {
+    const last = --s.pending === 0;
+    if (last && s.mode === M_COMMAND) this.finishPipeline(s);
     if (s.client !== null && link.target.side !== null && --s.waitFor === 0) this.deliverHeld(s);
-    if (--s.pending === 0) {
-      if (s.mode === M_COMMAND) this.finishPipeline(s);
-      if (s.client === null) this.release(s);
-    }
+    if (last && s.client === null) this.release(s);
   }
 
   private deliverHeld(s: Slot): void {
@@ -462,7 +491,6 @@ export class Mirrorer {
     s.client = null;
     s.held = null;
     if (!client.closed) this.host.deliver(client, reply);
-    if (s.pending === 0) this.release(s);
   }
 
   /** A link failed or disagreed on a replayed write: recorded, and repaired by state when the policy repairs. */

@@ -143,8 +143,36 @@ export class LiveRouter implements MirrorHost, SyncHost {
   }
 
   truthFor(reason: SyncReason): Side {
-    if (reason === 'mirror_failed' || reason === 'diverged') return repairSource(this.spec.policy, this.spec.stage);
+    if (reason === 'mirror_failed' || reason === 'diverged') {
+      const side = repairSource(this.spec.policy, this.spec.stage);
+      // A side that restarted and lost what it held is never copied from until refilled.
+      const link = side === 'source' ? this.sourceLink : this.targetLink;
+      if (side !== this.primarySide() && link !== null && link.lostData) return this.primarySide();
+      return side;
+    }
     return this.primarySide();
+  }
+
+  /** A backend restarted (run_id changed): a secondary that lost data needs a full copy; say so loudly. */
+  onUpstreamRestart(up: Upstream): void {
+    for (const l of this.mirror.allLinks()) {
+      if (l.target.upstream !== up) continue;
+      l.lostData = true;
+      l.outOfSync = true;
+    }
+    this.host.mirrorError({
+      link: up.name,
+      db: up.target.db,
+      keys: [],
+      command: 'restart',
+      reason: `${up.name} restarted (run_id changed): what it held only in memory may be gone; copy to it again`,
+      kind: 'restarted',
+    });
+  }
+
+  /** A full copy to `name` (target or a mirror target) completed: its link is trusted again. */
+  markResynced(name: string): void {
+    for (const l of this.mirror.allLinks()) if (l.name === name) l.markResynced();
   }
 
   groupConn(group: number): BackendConn | null {

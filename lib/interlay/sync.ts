@@ -42,7 +42,13 @@ interface Job {
   writes: number;
   lockedPrimary: boolean;
   failed: string | null;
+  /** A side was unreachable: the sync is requested again once things may have recovered. */
+  retry: boolean;
 }
+
+/** Delay before a sync that met an unreachable side is requested again (doubling up to the max). */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 5000;
 
 /** What the worker needs from the engine. */
 export interface SyncHost {
@@ -115,7 +121,7 @@ export class SyncWorker implements ConnOwner {
     const h = this.host;
     const truth = h.truthFor(sync.reason);
     const primary = h.primarySide();
-    const job: Job = { id: this.nextId++, sync, truth, payload: null, pttl: -2, writes: 0, lockedPrimary: false, failed: null };
+    const job: Job = { id: this.nextId++, sync, truth, payload: null, pttl: -2, writes: 0, lockedPrimary: false, failed: null, retry: false };
     this.jobs.set(job.id, job);
     if (truth !== primary) {
       job.lockedPrimary = true;
@@ -134,7 +140,9 @@ export class SyncWorker implements ConnOwner {
     const pttl = encodeCommand(['PTTL', sync.key]);
     const t = performance.now();
     if (!conn.send(this, dump, 0, dump.length, R_DUMP, job.id, t) || !conn.send(this, pttl, 0, pttl.length, R_PTTL, job.id, t)) {
-      this.fail(job, `the ${truth} is unavailable`);
+      this.fail(job, `the ${truth} is unavailable`, true);
+      this.host.coordinator.syncRead(sync.hash);
+      this.finish(job);
     }
   }
 
@@ -180,7 +188,7 @@ export class SyncWorker implements ConnOwner {
     if (flags & F_SWALLOW) return;
     const job = this.jobs.get(arg);
     if (job === undefined) return;
-    this.fail(job, line.toString('latin1', 1, line.length - 2));
+    this.fail(job, line.toString('latin1', 1, line.length - 2), true);
     const kind = flags & 3;
     if (kind === R_PTTL) {
       this.host.coordinator.syncRead(job.sync.hash);
@@ -224,7 +232,7 @@ export class SyncWorker implements ConnOwner {
       const conn = viaLink ? link.target.conn() : this.connFor(link, side, sync.db);
       if (conn === null) continue;
       if (conn.send(this, cmd, 0, cmd.length, R_WRITE, job.id, t)) job.writes++;
-      else this.fail(job, `${link.name} is unavailable`);
+      else this.fail(job, `${link.name} is unavailable`, true);
       sent.add(side ?? `mirror:${link.name}`);
     }
     // A repair towards the primary (the truth is the other side).
@@ -243,10 +251,12 @@ export class SyncWorker implements ConnOwner {
     return up === null ? null : this.conn(up, db);
   }
 
-  private fail(job: Job, reason: string): void {
+  private fail(job: Job, reason: string, retryable = false): void {
+    if (retryable) job.retry = true;
     if (job.failed !== null) return;
     job.failed = reason;
-    this.host.syncFailed(job.sync, reason);
+    // A side that was unreachable is not an outcome: the sync is tried again (recorded once).
+    if (!retryable || job.sync.attempts === 0) this.host.syncFailed(job.sync, reason);
   }
 
   private finish(job: Job): void {
@@ -254,6 +264,7 @@ export class SyncWorker implements ConnOwner {
     const co = this.host.coordinator;
     co.pipelineDone(job.sync.hash);
     if (job.failed === null) this.completed++;
+    else if (job.retry) this.retryLater(job.sync);
     else this.failed++;
     if (job.lockedPrimary) {
       const n = (this.locks.get(job.sync.hash) ?? 1) - 1;
@@ -264,7 +275,27 @@ export class SyncWorker implements ConnOwner {
     if (co.pendingCount > 0) this.schedule();
   }
 
+  /** Requests the sync again after a backoff (the side it met may be back by then). */
+  private retryLater(sync: PendingSync): void {
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(sync.attempts, 5));
+    sync.attempts++;
+    this.retrying++;
+    const t = setTimeout(() => {
+      this.retrying--;
+      this.retryTimers.delete(t);
+      this.host.coordinator.requestSync(sync.db, sync.key, sync.hash, sync.reason, sync.attempts);
+    }, delay);
+    t.unref();
+    this.retryTimers.add(t);
+  }
+
+  /** Syncs waiting for their next attempt. */
+  retrying = 0;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+
   close(): void {
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
     for (const c of this.conns.values()) c.close();
     this.conns.clear();
   }

@@ -170,6 +170,8 @@ export interface InterlayMetrics {
       /** Age of the oldest write not yet applied there. */
       lag_ms: number;
       in_sync: boolean;
+      /** The server behind it restarted and may have lost data: it needs a full copy again. */
+      lost_data: boolean;
     }[];
     /** Keys waiting for a state sync, and syncs so far. */
     syncs: { pending: number; running: number; completed: number; failed: number; conflicts: number; copy_overlaps: number };

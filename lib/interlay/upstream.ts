@@ -39,6 +39,8 @@ export interface UpstreamHost {
   flushClients(): void;
   onBackendState(): void;
   nextGroup(): number;
+  /** The server behind an upstream restarted (its run_id changed). */
+  onUpstreamRestart(up: Upstream): void;
 }
 
 interface Pool {
@@ -55,6 +57,8 @@ export type UpstreamState = 'up' | 'down' | 'reconnecting';
 
 export class Upstream implements ConnHost {
   serverInfo: ServerInfo | undefined;
+  /** Restarts seen (run_id changes) since the upstream opened. */
+  restarts = 0;
   readonly log: Logger;
   private readonly pools = new Map<string, Pool>();
   private readonly idle = new Map<string, BackendConn[]>();
@@ -186,7 +190,13 @@ export class Upstream implements ConnHost {
   // ---- ConnHost ----------------------------------------------------------------------------
 
   setServerInfo(info: ServerInfo): void {
+    const before = this.serverInfo?.runId;
     this.serverInfo = info;
+    if (before !== undefined && before !== '' && info.runId !== '' && before !== info.runId) {
+      this.restarts++;
+      this.log.warn({ before, after: info.runId }, 'backend restarted (run_id changed): what it held only in memory may be gone');
+      this.host.onUpstreamRestart(this);
+    }
   }
 
   markBackendDirty(c: BackendConn): void {

@@ -44,6 +44,8 @@ export interface PendingSync extends KeyRef {
   reason: SyncReason;
   /** When it was requested (ms). */
   since: number;
+  /** Earlier attempts that met an unreachable side. */
+  attempts: number;
 }
 
 export interface CoordinatorStats {
@@ -145,12 +147,12 @@ export class KeyCoordinator {
 
   // ---- state syncs --------------------------------------------------------------------------
 
-  requestSync(db: number, key: Buffer, h: number, reason: SyncReason): void {
+  requestSync(db: number, key: Buffer, h: number, reason: SyncReason, attempts = 0): void {
     let m = this.pending.get(h);
     if (m === undefined) this.pending.set(h, (m = new Map()));
     const id = `${db}:${key.toString('latin1')}`;
     if (m.has(id)) return;
-    m.set(id, { db, key: Buffer.from(key), hash: h, reason, since: Date.now() });
+    m.set(id, { db, key: Buffer.from(key), hash: h, reason, since: Date.now(), attempts });
     this.nPending++;
     if (this.srcInflight[h] === 0 || this.owner[h] !== MIXED) this.onReady();
   }
