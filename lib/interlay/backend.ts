@@ -253,8 +253,10 @@ export class BackendConn {
         hsFlags.push(F_HANDSHAKE | F_SOFT | F_CLIENT_ID);
       }
     }
-    // Every shared conn asks (one cheap command per connect): a changed run_id is how a restart of the server shows.
-    if (!this.dedicated && id !== PROBE_IDENTITY) {
+    // Every shared conn of the endpoint's identity asks (one cheap command per connect): a
+    // changed run_id is how a restart of the server shows. A client's own identity may not
+    // be allowed INFO, and does not need it.
+    if (!this.dedicated && id.key === '') {
       cmds.push(['INFO', 'server']);
       hsFlags.push(F_HANDSHAKE | F_INFO);
     }

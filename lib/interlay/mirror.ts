@@ -40,7 +40,6 @@ export const F_MIRROR = F_SENDER_BASE << 2;
 const M_COMMAND = 1;
 const M_STATE = 2;
 const M_BARRIER = 3;
-const M_PUBLISH = 4;
 
 /** Writes outstanding per link before it counts as overflowing (and keys go to resync). */
 export const MAX_LINK_INFLIGHT = 100_000;
@@ -267,7 +266,8 @@ export class Mirrorer {
     extraKeys: Buffer[] | null,
   ): number {
     const mm = info.mirrorMode;
-    let mode = mm === 'command' ? M_COMMAND : mm === 'state' ? M_STATE : mm === 'barrier' ? M_BARRIER : mm === 'publish' ? M_PUBLISH : 0;
+    // PUBLISH is not mirrored: the router sends it to each side that has subscribers (publishFanout).
+    let mode = mm === 'command' ? M_COMMAND : mm === 'state' ? M_STATE : mm === 'barrier' ? M_BARRIER : 0;
     if (extraKeys !== null) mode = M_STATE;
     if (mode === 0) {
       this.notMirrored++;
@@ -425,14 +425,9 @@ export class Mirrorer {
         if (s.pending === 0) this.release(s);
         return false;
       }
-      default: {
-        // PUBLISH: subscribers are attached to one side each; the receiver count is the primary's.
-        const now = performance.now();
-        for (const l of this.linksFor(s.primary)) if (l.send(s, now)) s.pending++;
-        s.mode = M_PUBLISH;
-        if (s.pending === 0) this.release(s);
+      default:
+        this.release(s);
         return false;
-      }
     }
   }
 

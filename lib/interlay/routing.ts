@@ -115,9 +115,25 @@ export class LiveRouter implements MirrorHost, SyncHost {
     this.shadow = new ShadowReads();
   }
 
-  /** Mirroring or canary/shadow in effect: sessions take the live path. */
+  /** Some side other than the primary has subscribers (PUBLISH must reach them too). */
+  private fanout = false;
+
+  /** Mirroring, canary/shadow or a PUBLISH fan-out in effect: sessions take the live path. */
   get live(): boolean {
-    return this.spec.stage !== 'source' || this.holding;
+    return this.spec.stage !== 'source' || this.holding || this.fanout;
+  }
+
+  subscribersChanged(): void {
+    this.fanout = (this.primary !== this.source && this.source.subscribers > 0) || (this.target !== null && this.primary !== this.target && this.target.subscribers > 0);
+  }
+
+  /** Sends a PUBLISH to every side other than the primary that has subscribers (their replies are not read). */
+  publishFanout(buf: Buffer, start: number, end: number): void {
+    const t = performance.now();
+    for (const up of [this.source, this.target]) {
+      if (up === null || up === this.primary || up.subscribers === 0) continue;
+      up.sharedConn(2, ENDPOINT_IDENTITY, 0).send(NOBODY, buf, start, end, 0, 0, t);
+    }
   }
 
   // ---- MirrorHost / SyncHost ----------------------------------------------------------------
@@ -249,6 +265,7 @@ export class LiveRouter implements MirrorHost, SyncHost {
       this.primary = primaryOf(next.stage) === 'target' && target !== null ? target : this.source;
       this.mirror.configure({ stage: next.stage, policy: next.policy, fromSource: this.linksWritten('source'), fromTarget: this.linksWritten('target') });
       this.epoch++;
+      this.subscribersChanged();
       if (primaryChanges) {
         this.switches++;
         this.switchLatency.record((performance.now() - t0) * 1000);

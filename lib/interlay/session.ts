@@ -219,6 +219,8 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
   private watching = false;
   blocking = 0;
   subscribed = false;
+  /** The upstream this session's subscriptions live on (PUBLISH reaches every upstream with subscribers). */
+  private subscribedOn: Upstream | null = null;
   monitor = false;
   /** Pinned (see the header): keeps its dedicated conn and reports that conn's id. */
   private sticky = false;
@@ -556,7 +558,7 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
         this.pubsubUsed = true;
         const n = info.name;
         if (n === 'subscribe' || n === 'psubscribe' || n === 'ssubscribe') this.pendingSubConfirms += cmd.argc - 1;
-        this.subscribed = this.pendingSubConfirms > 0 || this.normalSubs > 0 || this.shardSubs > 0;
+        this.updateSubscribed();
         this.subSynced = false;
         this.dest = d;
         if (!d.sendNoReply(buf, start, end)) this.pushOut(d.unavailableReply);
@@ -632,6 +634,8 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
    */
   private routeLive(cmd: RespCommand, info: CommandInfo, kind: number): boolean | null {
     const r = this.engine.router;
+    // PUBLISH also reaches every other side with subscribers (each gets the message once, from the side it is on).
+    if (info.mirrorMode === 'publish' && !this.inMulti) r.publishFanout(cmd.buf, cmd.start, cmd.end);
     const stage = r.spec.stage;
     if (stage === 'source') return null;
     // Writes queued in a transaction run at EXEC: their keys are synced by state then.
@@ -651,7 +655,7 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
       }
       return null;
     }
-    if (info.mirrorMode !== 'none') {
+    if (info.mirrorMode !== 'none' && info.mirrorMode !== 'publish') {
       const sy = r.syncer;
       if (sy.hasLocks && r.mirror.touchesLocked(cmd, info, this.db, (h) => sy.locked(h))) {
         // A repair is writing one of its keys on the primary: this write waits for it.
@@ -964,9 +968,28 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
       if (pk.kind === PS_SUBSCRIBE || pk.kind === PS_UNSUBSCRIBE) this.normalSubs = pk.count;
       else if (pk.kind === PS_SSUBSCRIBE || pk.kind === PS_SUNSUBSCRIBE) this.shardSubs = pk.count;
     }
-    this.subscribed = this.pendingSubConfirms > 0 || this.normalSubs > 0 || this.shardSubs > 0;
+    this.updateSubscribed();
     this.pushOutRange(buf, start, end);
     return true;
+  }
+
+  private updateSubscribed(): void {
+    this.setSubscribed(this.pendingSubConfirms > 0 || this.normalSubs > 0 || this.shardSubs > 0);
+  }
+
+  /** Keeps the upstream's subscriber count (PUBLISH fans out to every upstream that has some). */
+  private setSubscribed(v: boolean): void {
+    if (v === this.subscribed) return;
+    this.subscribed = v;
+    if (v) {
+      const up = (this.dedicated?.upstream as Upstream | undefined) ?? null;
+      this.subscribedOn = up;
+      if (up !== null) up.subscribers++;
+    } else if (this.subscribedOn !== null) {
+      this.subscribedOn.subscribers--;
+      this.subscribedOn = null;
+    }
+    this.engine.router.subscribersChanged();
   }
 
   /** MONITOR output and other frames that arrive while nothing is pending. */
@@ -983,7 +1006,8 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
     if (this.dedicated !== conn) return;
     this.dedicated = null;
     const hadState = this.inMulti || this.watching || this.subscribed || this.sticky || this.db !== this.engine.defaultDb || this.pubsubUsed;
-    this.inMulti = this.watching = this.subscribed = this.sticky = this.monitor = this.pubsubUsed = this.tracking = false;
+    this.setSubscribed(false);
+    this.inMulti = this.watching = this.sticky = this.monitor = this.pubsubUsed = this.tracking = false;
     this.blocking = 0;
     this.pendingSubConfirms = this.normalSubs = this.shardSubs = 0;
     this.subSynced = true;
@@ -1366,7 +1390,8 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
     }
     this.txKeys = null;
     this.txAborted = false;
-    this.inMulti = this.watching = this.subscribed = this.sticky = this.monitor = this.pubsubUsed = this.tracking = false;
+    this.setSubscribed(false);
+    this.inMulti = this.watching = this.sticky = this.monitor = this.pubsubUsed = this.tracking = false;
     this.blocking = 0;
     this.redirectTo = -1;
     this.pendingSubConfirms = this.normalSubs = this.shardSubs = 0;
@@ -1459,6 +1484,7 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
   /** The client socket closed (or is being closed by the engine). */
   onClosed(): void {
     if (this.closed) return;
+    this.setSubscribed(false);
     this.closed = true;
     this.out.clear();
     this.queue = null;

@@ -59,6 +59,8 @@ export class Upstream implements ConnHost {
   serverInfo: ServerInfo | undefined;
   /** Restarts seen (run_id changes) since the upstream opened. */
   restarts = 0;
+  /** Client sessions subscribed (pub/sub) over a connection of this upstream. */
+  subscribers = 0;
   readonly log: Logger;
   private readonly pools = new Map<string, Pool>();
   private readonly idle = new Map<string, BackendConn[]>();
