@@ -98,8 +98,22 @@ export function zodIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKe
   return issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
 }
 
+/**
+ * The database errors a racing request can cause (two creates of one name, a row deleted
+ * meanwhile) are a conflict or a missing object for the caller, not an internal error.
+ * Duck-typed: this module is bundled into route handlers and must not import Prisma.
+ */
+function fromDatabaseRace(e: unknown): AppError | undefined {
+  if (typeof e !== 'object' || e === null || (e as { name?: unknown }).name !== 'PrismaClientKnownRequestError') return undefined;
+  const code = (e as { code?: unknown }).code;
+  if (code === 'P2002') return new AppError('CONFLICT', 'It already exists: another request created it at the same time', { cause: e });
+  if (code === 'P2025') return new AppError('NOT_FOUND', 'It was not found: another request may have just deleted it', { cause: e });
+  return undefined;
+}
+
 /** Maps any thrown value to a status, JSON body and headers; unknown errors become a generic 500. */
-export function toErrorResponse(e: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+export function toErrorResponse(thrown: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  const e = fromDatabaseRace(thrown) ?? thrown;
   if (isAppError(e)) {
     const headers: Record<string, string> = e.extra.retryAfterS !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(e.extra.retryAfterS))) } : {};
     return { status: e.status, body: e.toJSON(), headers };
