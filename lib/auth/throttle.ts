@@ -30,17 +30,18 @@ export interface ThrottleOptions {
   now: () => number;
 }
 
-// 5 failures per user and 20 per address in 15 minutes, then 30 s doubling up to 15 min:
-// a guesser gets about 9 tries per user per quarter hour; a person who mistyped waits 30 s.
+// 5 failures per user and 20 per address in an hour, then 30 s doubling up to 15 min: a
+// guesser gets about 13 tries per user per hour (5 free, then 30 s, 1, 2, 4, 8 and 15 min
+// locks); a person who mistyped five times waits 30 s. The hour lets the locks grow to the cap.
 export const THROTTLE_DEFAULTS: ThrottleOptions = {
-  windowMs: 15 * 60_000,
+  windowMs: 60 * 60_000,
   userFailures: 5,
   addressFailures: 20,
   baseLockMs: 30_000,
   maxLockMs: 15 * 60_000,
   auditEveryMs: 60_000,
   maxKeys: 10_000,
-  now: Date.now,
+  now: () => Date.now(),
 };
 
 export type ThrottleScope = 'user' | 'address';
