@@ -55,11 +55,11 @@ export function redactReplies(argvs: readonly RespArg[][], replies: readonly Res
 }
 
 function redactorFor(argv: Argv): Redactor | undefined {
+  // SENTINEL is not in the bundled command table (a Sentinel is not a data server): match its words.
+  if (lower(argv[0]) === 'sentinel' && lower(argv[1]) === 'config' && lower(argv[2]) === 'get') return redactConfigPairs;
   switch (classify(argv).name) {
     case 'config|get':
       return redactConfigPairs;
-    case 'sentinel|config':
-      return lower(argv[2]) === 'get' ? redactConfigPairs : undefined;
     case 'acl|getuser':
       return redactAclUser;
     case 'acl|list':
