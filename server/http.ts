@@ -128,24 +128,66 @@ function countBody(req: http.IncomingMessage, res: http.ServerResponse, limit: n
   });
 }
 
-/** An /api/v1 error response that Next sends without a body gets the JSON error shape. */
+/**
+ * An /api/v1 error response that Next sends without a body gets the JSON error shape. Next
+ * writes the head of such a response (`writeHead(405)`) before it ends it, so an error head
+ * that declares no content type is held back until a byte of body or the end shows which
+ * it is.
+ */
 function jsonBodylessErrors(req: http.IncomingMessage, res: http.ServerResponse): void {
   if (req.method === 'HEAD') return;
-  const end = res.end;
+  const { end, write, writeHead } = res;
+  /** The arguments of a held-back writeHead. */
+  let held: unknown[] | undefined;
+  const headerArg = (args: unknown[]) => args.find((a) => typeof a === 'object' && a !== null) as Record<string, unknown> | unknown[] | undefined;
+  const declaresType = (args: unknown[]) => {
+    const h = headerArg(args);
+    if (Array.isArray(h)) return h.some((v, i) => i % 2 === 0 && String(v).toLowerCase() === 'content-type');
+    return h !== undefined && Object.keys(h).some((k) => k.toLowerCase() === 'content-type');
+  };
+  const bodyless = (status: number, args: unknown[] = []) => status >= 400 && !res.headersSent && !res.getHeader('content-type') && !declaresType(args);
+  const empty = (chunk: unknown) =>
+    chunk === undefined || chunk === null || typeof chunk === 'function' || ((typeof chunk === 'string' || chunk instanceof Uint8Array) && chunk.length === 0);
+  const release = () => {
+    if (!held) return;
+    const args = held;
+    held = undefined;
+    (writeHead as (...a: unknown[]) => unknown).apply(res, args);
+  };
+
+  res.writeHead = function (this: http.ServerResponse, status: number, ...rest: unknown[]) {
+    if (bodyless(status, rest)) {
+      this.statusCode = status;
+      held = [status, ...rest];
+      return this;
+    }
+    return (writeHead as (...a: unknown[]) => http.ServerResponse).call(this, status, ...rest);
+  } as typeof res.writeHead;
+  res.write = function (this: http.ServerResponse, chunk: unknown, ...rest: unknown[]) {
+    if (held && empty(chunk)) {
+      const cb = [chunk, ...rest].find((a) => typeof a === 'function') as (() => void) | undefined;
+      if (cb) process.nextTick(cb);
+      return true;
+    }
+    release();
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof res.write;
   res.end = function (this: http.ServerResponse, ...args: unknown[]) {
-    const bodyless = args.length === 0 || typeof args[0] === 'function' || args[0] === undefined || args[0] === null || args[0] === '';
-    if (bodyless && this.statusCode >= 400 && !this.headersSent && !this.getHeader('content-type')) {
-      const code = codeFor(this.statusCode);
+    if (empty(args[0]) && (held || bodyless(this.statusCode))) {
+      const h = held ? headerArg(held.slice(1)) : undefined;
+      held = undefined;
+      if (h && !Array.isArray(h)) for (const [k, v] of Object.entries(h)) if (v !== undefined) this.setHeader(k, v as string);
+      const allow = this.getHeader('allow');
       const message =
-        this.statusCode === 405
-          ? `${req.method} is not supported on ${req.url?.split('?')[0]}${this.getHeader('allow') ? `; use ${String(this.getHeader('allow'))}` : ''}`
-          : `The request failed with HTTP ${this.statusCode}`;
-      const body = errorJson(code, message);
+        this.statusCode === 405 ? `${req.method} is not supported on ${req.url?.split('?')[0]}${allow ? `; use ${String(allow)}` : ''}` : `The request failed with HTTP ${this.statusCode}`;
+      const body = errorJson(codeFor(this.statusCode), message);
       this.setHeader('content-type', 'application/json; charset=utf-8');
       this.setHeader('content-length', Buffer.byteLength(body));
-      const cb = typeof args[0] === 'function' ? (args[0] as () => void) : undefined;
+      this.removeHeader('transfer-encoding');
+      const cb = args.find((a) => typeof a === 'function') as (() => void) | undefined;
       return end.call(this, body, 'utf8', cb);
     }
+    release();
     return (end as (...a: unknown[]) => http.ServerResponse).apply(this, args);
   } as typeof res.end;
 }

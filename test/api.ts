@@ -205,7 +205,8 @@ async function nextLike(req: http.IncomingMessage, res: http.ServerResponse): Pr
     return;
   }
   if (!found.handler) {
-    res.statusCode = 405;
+    // As Next sends it: the head first, then the end, no body.
+    res.writeHead(405);
     res.end();
     return;
   }

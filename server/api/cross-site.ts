@@ -9,9 +9,9 @@
  *    by the user), and `Origin`, when sent, is the console's own origin or one listed in
  *    ALLOWED_ORIGINS. Browsers send one or both on every cross-origin POST, PUT, PATCH and
  *    DELETE; a request with neither is not from a browser page, so it carries no forged intent.
- * 2. carry JSON (`Content-Type: application/json`): a form can only send url-encoded,
- *    multipart or text/plain bodies, and a cross-site fetch with JSON needs a CORS preflight
- *    the console never grants.
+ * 2. declare JSON (`Content-Type: application/json`) when they declare a type or carry a
+ *    body: a form always declares url-encoded, multipart or text/plain, and a cross-site
+ *    fetch with JSON needs a CORS preflight the console never grants.
  */
 import { AppError } from '@/lib/errors';
 

@@ -47,7 +47,8 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
       const header = (name: string) => req.headers.get(name);
       if (isStateChanging(req.method) && !req.headers.has('authorization')) {
         assertSameOrigin(header, requestHost(header, req.url), ctx.config.ALLOWED_ORIGINS);
-        if (req.method !== 'DELETE') assertJson(header);
+        // A form always declares its (never JSON) type, even when empty; a body is checked when read.
+        if (req.headers.has('content-type')) assertJson(header);
       }
       const actor = opts.permission === 'public' ? anonymous(req) : await authenticate(ctx, req);
       if (opts.permission !== 'public' && !can(actor.role, opts.permission)) {
@@ -107,7 +108,13 @@ function parse<T>(schema: Schema<T> | undefined, value: unknown, where: string):
 
 /** The body as JSON (`{}` when empty). The custom server has already bounded its size (server/http.ts). */
 async function readJson(req: Request): Promise<unknown> {
-  const text = await req.text();
+  let text: string;
+  try {
+    text = await req.text();
+  } catch (e) {
+    // The client went away mid-body, or the HTTP server cut an over-limit body off.
+    throw new AppError('BAD_REQUEST', 'The request body could not be read: the connection closed before it ended', { cause: e });
+  }
   if (!text.trim()) return {};
   assertJson((name) => req.headers.get(name));
   try {
