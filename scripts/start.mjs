@@ -28,7 +28,8 @@ function newestMtime(p) {
 if (process.env.NODE_ENV === 'production' && process.env.SKIP_BUILD !== '1') {
   const buildId = path.join(root, '.next', 'BUILD_ID');
   const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
-  const sources = Math.max(...['app', 'components', 'lib', 'next.config.ts', 'package-lock.json'].map((p) => newestMtime(path.join(root, p))));
+  // server/ counts: route handlers import server/api, so Next bundles it.
+  const sources = Math.max(...['app', 'components', 'lib', 'server', 'next.config.ts', 'package-lock.json'].map((p) => newestMtime(path.join(root, p))));
   if (sources > built) {
     console.log('Building the console (next build); this takes a minute the first time...');
     execFileSync(process.execPath, [require.resolve('next/dist/bin/next'), 'build'], { stdio: 'inherit' });
