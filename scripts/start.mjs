@@ -19,7 +19,8 @@ function newestMtime(p) {
   if (!st.isDirectory()) return st.mtimeMs;
   let max = st.mtimeMs;
   for (const e of fs.readdirSync(p, { withFileTypes: true })) {
-    if (e.name === 'node_modules' || e.name === 'generated' || e.name.startsWith('.')) continue;
+    // Tests are not part of the build: editing one needs no rebuild.
+    if (e.name === 'node_modules' || e.name === 'generated' || e.name.startsWith('.') || /\.test\.tsx?$/.test(e.name)) continue;
     max = Math.max(max, newestMtime(path.join(p, e.name)));
   }
   return max;

@@ -70,10 +70,10 @@ describe.each(await dbKinds())('credentials and their grounds on %s', (kind) => 
 
     const r = await api.call('POST', '/api/v1/auth/password', { cookie: here, body: { current_password: 'password-123', new_password: 'password-456' } });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ ok: true, ended: { sessions: 1, tokens: 1 } });
     expect(await me({ cookie: there })).toBe(401);
     expect(await me({ token })).toBe(401);
     expect(await me({ cookie: here })).toBe(200);
+    expect(r.body).toEqual({ ok: true, ended: { sessions: 1, tokens: 1 } });
     expect(await Promise.all(gone)).toEqual(['io server disconnect', 'io server disconnect']);
     expect(hereSocket.connected).toBe(true);
     await login('pat', 'password-456');
