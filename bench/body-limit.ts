@@ -3,11 +3,16 @@
  * interlays in the same process? Starts the real console (scripts/start.mjs: custom server,
  * Next, Socket.IO, engine) on a fresh embedded database, an endpoint on a spawned
  * redis-server and an interlay in front of it; then runs redis-benchmark through the
- * interlay, alternating rounds without and with concurrent senders that each POST a body of
- * `--size` to /api/v1/auth/login (no sign-in needed) again and again. Prints the interlay's
- * rate and p99 for both, their ratio, what the senders got back, and the console's peak RSS.
+ * interlay, alternating rounds without and with a stream of POSTs of `--size` bodies to
+ * /api/v1/auth/login (no sign-in needed): `--rate` requests a second in all, at most
+ * `--senders` at once, each writing its body until the console closes the connection.
+ * Prints the interlay's rate and p99 for both, their ratio, what the senders got back, and
+ * the console's peak RSS before and after.
  *
- *   flock /tmp/bench.lock npx tsx bench/body-limit.ts [--rounds 3] [--n 100000] [--senders 4] [--size 450mb] [--unlimited]
+ *   flock /tmp/bench.lock npx tsx bench/body-limit.ts [--rounds 3] [--n 100000] [--senders 4] [--rate 20] [--size 450mb] [--unlimited]
+ *
+ * The stream is paced because the benchmark shares the machine with the console: unpaced
+ * senders measure how fast this process can write to loopback, not what the console does.
  *
  * `--unlimited` starts the console with limits of 1 GB (the behaviour before the limit) to
  * show what the limit prevents; it buffers `--senders` × `--size` in the console, so keep
@@ -36,6 +41,7 @@ function bytes(v: string): number {
 const ROUNDS = Number(arg('rounds', '3'));
 const N = Number(arg('n', '100000'));
 const SENDERS = Number(arg('senders', '4'));
+const RATE = Number(arg('rate', '20'));
 const SIZE = bytes(arg('size', '450mb'));
 const UNLIMITED = process.argv.includes('--unlimited');
 const ADMIN_TOKEN = 'rit_bench-body-limit-0123456789abcdef';
@@ -89,6 +95,13 @@ for (let i = 0; ; i++) {
 await api('POST', '/api/v1/endpoints', { endpoint: 'bench', config: { target: { host: '127.0.0.1', port: redis.port } } });
 await api('POST', '/api/v1/interlays', { id: 'bench', endpoint: 'bench', port: interlayPort, start: true });
 
+/** CPU time (user + system) the console has used so far, ms. */
+function consoleCpuMs(): number {
+  const stat = fs.readFileSync(`/proc/${consoleProc.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // USER_HZ ticks
+}
+
 /** Peak resident memory of the console so far (VmHWM), MB. */
 function consolePeakMb(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${consoleProc.pid}/status`, 'utf8'));
@@ -134,12 +147,21 @@ function oversized(): Promise<Sent> {
   });
 }
 
-/** SENDERS loops of oversized requests until stopped; returns what came back. */
+/** Oversized requests at RATE a second, at most SENDERS at once, until stopped; returns what came back. */
 function attack(): { stop(): Promise<Sent[]> } {
   let running = true;
   const results: Sent[] = [];
+  const started = performance.now();
+  let issued = 0;
   const loops = Array.from({ length: SENDERS }, async () => {
-    while (running) results.push(await oversized());
+    while (running) {
+      // The next slot of the shared schedule; a sender that falls behind sends at once.
+      const due = started + (issued++ * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (!running) break;
+      results.push(await oversized());
+    }
   });
   return {
     async stop() {
@@ -154,13 +176,20 @@ interface Result {
   rps: number;
   p99: number;
   max: number;
+  /** CPU ms the console and this process (the senders) spent per 1,000 interlay requests. */
+  consoleCpu: number;
+  senderCpu: number;
 }
 
 /** redis-benchmark --csv: "test","rps","avg","min","p50","p95","p99","max". */
 async function bench(): Promise<Result> {
+  const console0 = consoleCpuMs();
+  const self0 = process.cpuUsage();
   const { stdout } = await run('redis-benchmark', ['-p', String(interlayPort), '-t', 'get', '-n', String(N), '-c', '20', '--csv'], { maxBuffer: 16 * 1024 * 1024 });
+  const self = process.cpuUsage(self0);
   const cols = stdout.trim().split('\n')[1]!.split(',').map((c) => Number(c.replace(/"/g, '')));
-  return { rps: cols[1]!, p99: cols[6]!, max: cols[7]! };
+  const per1k = (ms: number) => (ms * 1000) / N;
+  return { rps: cols[1]!, p99: cols[6]!, max: cols[7]!, consoleCpu: per1k(consoleCpuMs() - console0), senderCpu: per1k((self.user + self.system) / 1000) };
 }
 
 const median = (xs: number[]) => {
@@ -170,12 +199,13 @@ const median = (xs: number[]) => {
 
 try {
   await bench(); // warm-up, not measured
+  const peakBefore = consolePeakMb();
   const quiet: Result[] = [];
   const loud: Result[] = [];
   const sent: Sent[] = [];
   console.log(
     `redis-benchmark -t get -n ${N} -c 20 through an interlay in the console; ${ROUNDS} alternating rounds; ` +
-      `${SENDERS} senders of ${arg('size', '450mb')} POSTs to /api/v1/auth/login; limits ${UNLIMITED ? '1 GB (--unlimited)' : 'default (16 KB for /auth)'}`,
+      `${RATE}/s POSTs of ${arg('size', '450mb')} to /api/v1/auth/login, at most ${SENDERS} at once; limits ${UNLIMITED ? '1 GB (--unlimited)' : 'default (16 KB for /auth)'}`,
   );
   for (let r = 0; r < ROUNDS; r++) {
     for (const side of r % 2 === 0 ? (['quiet', 'loud'] as const) : (['loud', 'quiet'] as const)) {
@@ -190,16 +220,19 @@ try {
     }
     process.stdout.write(`round ${r + 1}/${ROUNDS} done\n`);
   }
-  const q = { rps: median(quiet.map((x) => x.rps)), p99: median(quiet.map((x) => x.p99)), max: median(quiet.map((x) => x.max)) };
-  const l = { rps: median(loud.map((x) => x.rps)), p99: median(loud.map((x) => x.p99)), max: median(loud.map((x) => x.max)) };
-  console.log('\n                     |    ops/s | p99 ms | max ms');
-  console.log(`without oversized    | ${q.rps.toFixed(0).padStart(8)} | ${q.p99.toFixed(3).padStart(6)} | ${q.max.toFixed(1).padStart(6)}`);
-  console.log(`with oversized       | ${l.rps.toFixed(0).padStart(8)} | ${l.p99.toFixed(3).padStart(6)} | ${l.max.toFixed(1).padStart(6)}`);
-  console.log(`ratio (with/without) | ${(l.rps / q.rps).toFixed(2).padStart(8)} | ${(l.p99 / q.p99).toFixed(2).padStart(6)} | ${(l.max / q.max).toFixed(2).padStart(6)}`);
+  const med = (xs: Result[]) => Object.fromEntries((['rps', 'p99', 'max', 'consoleCpu', 'senderCpu'] as const).map((k) => [k, median(xs.map((x) => x[k]))])) as unknown as Result;
+  const q = med(quiet);
+  const l = med(loud);
+  const row = (name: string, r: Result) =>
+    `${name.padEnd(20)} | ${r.rps.toFixed(0).padStart(8)} | ${r.p99.toFixed(3).padStart(6)} | ${r.max.toFixed(1).padStart(6)} | ${r.consoleCpu.toFixed(1).padStart(17)} | ${r.senderCpu.toFixed(1).padStart(16)}`;
+  console.log('\n(medians)            |    ops/s | p99 ms | max ms | console CPU ms/1k | sender CPU ms/1k');
+  console.log(row('without oversized', q));
+  console.log(row('with oversized', l));
+  console.log(`ratio (with/without) | ${(l.rps / q.rps).toFixed(2).padStart(8)} | ${(l.p99 / q.p99).toFixed(2).padStart(6)} | ${(l.max / q.max).toFixed(2).padStart(6)} | ${(l.consoleCpu / q.consoleCpu).toFixed(2).padStart(17)} |`);
   const statuses = sent.reduce<Record<string, number>>((acc, s) => ((acc[String(s.status ?? 'cut')] = (acc[String(s.status ?? 'cut')] ?? 0) + 1), acc), {});
   const avgSent = sent.reduce((a, s) => a + s.bytes, 0) / Math.max(1, sent.length);
   console.log(`\noversized requests: ${sent.length}, replies ${JSON.stringify(statuses)}, bytes written per request ${(avgSent / 1024).toFixed(0)} KB (of ${(SIZE / 1024 ** 2).toFixed(0)} MB declared)`);
-  console.log(`console peak RSS: ${consolePeakMb().toFixed(0)} MB`);
+  console.log(`console peak RSS: ${peakBefore.toFixed(0)} MB after the warm-up, ${consolePeakMb().toFixed(0)} MB at the end`);
 } finally {
   await cleanup();
 }
