@@ -11,6 +11,17 @@ const bool = z
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+/** A size in bytes: `16384`, or with a binary suffix `16kb`, `10mb`, `1gb` (case-insensitive). */
+const byteSize = z
+  .string()
+  .regex(/^\d+\s*(b|kb|k|mb|m|gb|g)?$/i, 'must be a size such as 16384, 16kb or 10mb')
+  .transform((v) => {
+    const m = /^(\d+)\s*([a-z]*)$/i.exec(v)!;
+    const unit = m[2]!.toLowerCase().replace(/b$/, '');
+    return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
+  })
+  .refine((n) => n >= 1024, 'must be at least 1kb');
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   /** HTTP port of the console (Next.js pages, /api/v1, Socket.IO). */
@@ -41,6 +52,27 @@ export const configSchema = z.object({
   COOKIE_SECURE: z.union([z.literal('auto'), bool]).default('auto'),
   /** Start interlays that were started before the last shutdown. */
   RESTORE_INTERLAYS: bool.default(true),
+  /**
+   * Largest request body the console accepts, checked before anything is buffered. 10 MB
+   * leaves room for a direct call writing a large value; see MAX_AUTH_BODY_SIZE for sign-in.
+   */
+  MAX_BODY_SIZE: byteSize.prefault('10mb'),
+  /** Largest body for /api/v1/auth/* (no sign-in needed to send one): a login is under 1 KB. */
+  MAX_AUTH_BODY_SIZE: byteSize.prefault('16kb'),
+  /**
+   * Believe X-Forwarded-For from the peer (true only behind a reverse proxy that sets it).
+   * Otherwise the client address (audit log, sign-in throttling) is the TCP peer's.
+   */
+  TRUST_PROXY: bool.default(false),
+  /**
+   * Origins, besides the console's own, whose pages may send cookie-authenticated writes
+   * (comma-separated, e.g. `https://console.example.com`). Needed when a proxy rewrites Host.
+   */
+  ALLOWED_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ message: 'must be origins such as https://console.example.com' }).transform((u) => new URL(u).origin)))
+    .default([]),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };

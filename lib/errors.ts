@@ -13,8 +13,11 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
   | 'UPSTREAM'
   | 'UNAVAILABLE'
   | 'INTERNAL';
@@ -25,8 +28,11 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
   UPSTREAM: 502,
   UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -49,7 +55,14 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { internal?: string; issues?: FieldIssue[]; details?: unknown; cause?: unknown } = {},
+    readonly extra: {
+      internal?: string;
+      issues?: FieldIssue[];
+      details?: unknown;
+      cause?: unknown;
+      /** Seconds the caller should wait before trying again (RATE_LIMITED): sent as `Retry-After`. */
+      retryAfterS?: number;
+    } = {},
   ) {
     super(message, { cause: extra.cause });
     this.name = 'AppError';
@@ -85,8 +98,25 @@ export function zodIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKe
   return issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
 }
 
-/** Maps any thrown value to a status and JSON body; unknown errors become a generic 500. */
-export function toErrorResponse(e: unknown): { status: number; body: ErrorBody } {
-  if (isAppError(e)) return { status: e.status, body: e.toJSON() };
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error; see the server log' } } };
+/**
+ * The database errors a racing request can cause (two creates of one name, a row deleted
+ * meanwhile) are a conflict or a missing object for the caller, not an internal error.
+ * Duck-typed: this module is bundled into route handlers and must not import Prisma.
+ */
+function fromDatabaseRace(e: unknown): AppError | undefined {
+  if (typeof e !== 'object' || e === null || (e as { name?: unknown }).name !== 'PrismaClientKnownRequestError') return undefined;
+  const code = (e as { code?: unknown }).code;
+  if (code === 'P2002') return new AppError('CONFLICT', 'It already exists: another request created it at the same time', { cause: e });
+  if (code === 'P2025') return new AppError('NOT_FOUND', 'It was not found: another request may have just deleted it', { cause: e });
+  return undefined;
+}
+
+/** Maps any thrown value to a status, JSON body and headers; unknown errors become a generic 500. */
+export function toErrorResponse(thrown: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  const e = fromDatabaseRace(thrown) ?? thrown;
+  if (isAppError(e)) {
+    const headers: Record<string, string> = e.extra.retryAfterS !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(e.extra.retryAfterS))) } : {};
+    return { status: e.status, body: e.toJSON(), headers };
+  }
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error; see the server log' } }, headers: {} };
 }

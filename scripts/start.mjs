@@ -19,7 +19,8 @@ function newestMtime(p) {
   if (!st.isDirectory()) return st.mtimeMs;
   let max = st.mtimeMs;
   for (const e of fs.readdirSync(p, { withFileTypes: true })) {
-    if (e.name === 'node_modules' || e.name === 'generated' || e.name.startsWith('.')) continue;
+    // Tests are not part of the build: editing one needs no rebuild.
+    if (e.name === 'node_modules' || e.name === 'generated' || e.name.startsWith('.') || /\.test\.tsx?$/.test(e.name)) continue;
     max = Math.max(max, newestMtime(path.join(p, e.name)));
   }
   return max;
@@ -28,7 +29,8 @@ function newestMtime(p) {
 if (process.env.NODE_ENV === 'production' && process.env.SKIP_BUILD !== '1') {
   const buildId = path.join(root, '.next', 'BUILD_ID');
   const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
-  const sources = Math.max(...['app', 'components', 'lib', 'next.config.ts', 'package-lock.json'].map((p) => newestMtime(path.join(root, p))));
+  // server/ counts: route handlers import server/api, so Next bundles it.
+  const sources = Math.max(...['app', 'components', 'lib', 'server', 'next.config.ts', 'package-lock.json'].map((p) => newestMtime(path.join(root, p))));
   if (sources > built) {
     console.log('Building the console (next build); this takes a minute the first time...');
     execFileSync(process.execPath, [require.resolve('next/dist/bin/next'), 'build'], { stdio: 'inherit' });

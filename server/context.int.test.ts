@@ -60,4 +60,22 @@ describe.each(kinds)('the console context on %s, configured from the environment
       out.mockRestore();
     }
   });
+
+  it('keeps its data folder private (0700): created so, and tightened when an older version left it open', async () => {
+    const env = await settings(kind);
+    // A folder that does not exist yet, below the temporary one.
+    const fresh = path.join(env.DATA_DIR!, 'fresh', 'data');
+    const first = await createContext(loadConfig({ ...env, DATA_DIR: fresh, LOG_LEVEL: 'silent', ADMIN_PASSWORD: 'admin-password' }), log);
+    await first.close();
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o700);
+    if (kind === 'embedded') expect(fs.statSync(path.join(fresh, 'pglite')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(fresh, 'secret.key')).mode & 0o777).toBe(0o600);
+
+    fs.chmodSync(fresh, 0o755);
+    if (kind === 'embedded') fs.chmodSync(path.join(fresh, 'pglite'), 0o755);
+    const again = await createContext(loadConfig({ ...env, DATA_DIR: fresh, LOG_LEVEL: 'silent' }), log);
+    await again.close();
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o700);
+    if (kind === 'embedded') expect(fs.statSync(path.join(fresh, 'pglite')).mode & 0o777).toBe(0o700);
+  });
 });

@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '@/lib/config';
 import { createLogger } from '@/lib/logger';
 import { registerContext } from './api/context';
 import { createContext } from './context';
+import { guardRequests } from './http';
 import { attachSocketIo } from './socket';
 
 async function main(): Promise<void> {
@@ -33,9 +34,12 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   await app.prepare();
 
-  const server = http.createServer((req, res) => {
-    void handle(req, res);
-  });
+  const server = http.createServer();
+  // The guard goes on before Socket.IO, which passes every non-Socket.IO request to the listeners it finds.
+  guardRequests(
+    { maxBodySize: config.MAX_BODY_SIZE, maxAuthBodySize: config.MAX_AUTH_BODY_SIZE, trustProxy: config.TRUST_PROXY, log: log.child({ component: 'http' }) },
+    (req, res) => void handle(req, res),
+  ).install(server);
   const io = attachSocketIo(server, ctx);
   await ctx.start();
 

@@ -1,15 +1,25 @@
 /**
  * Calls the real /api/v1 route handlers in-process, against a real ServerContext on a test
  * database: the same code path as through Next, without building Next. Routes are found
- * from app/api/v1/**\/route.ts, with [param] folders as path parameters.
+ * from app/api/v1/**\/route.ts, with [param] folders as path parameters and [...param]
+ * folders as catch-alls (matched last, as Next does).
+ *
+ * `serveHttp` puts the same routes behind the console's real HTTP server pieces (the
+ * request guard of server/http.ts and Socket.IO) on a free port, for tests about what
+ * happens before a route handler runs.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Server as IoServer } from 'socket.io';
 import { loadConfig } from '@/lib/config';
 import { createLogger } from '@/lib/logger';
 import { registerContext } from '@/server/api/context';
 import { createContext, type ServerContext } from '@/server/context';
+import { guardRequests } from '@/server/http';
+import { attachSocketIo, type SocketOptions } from '@/server/socket';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db';
 
 const API_ROOT = path.resolve(__dirname, '..', 'app', 'api', 'v1');
@@ -18,6 +28,7 @@ interface RouteFile {
   pattern: RegExp;
   names: string[];
   file: string;
+  catchAll: boolean;
 }
 
 function findRoutes(dir: string, segments: string[] = []): RouteFile[] {
@@ -26,7 +37,14 @@ function findRoutes(dir: string, segments: string[] = []): RouteFile[] {
     if (e.isDirectory()) out.push(...findRoutes(path.join(dir, e.name), [...segments, e.name]));
     else if (e.name === 'route.ts') {
       const names: string[] = [];
+      let catchAll = false;
       const re = segments.map((s) => {
+        const rest = /^\[\.\.\.(.+)\]$/.exec(s);
+        if (rest) {
+          names.push(rest[1]!);
+          catchAll = true;
+          return '(.+)';
+        }
         const m = /^\[(.+)\]$/.exec(s);
         if (m) {
           names.push(m[1]!);
@@ -34,14 +52,28 @@ function findRoutes(dir: string, segments: string[] = []): RouteFile[] {
         }
         return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       });
-      out.push({ pattern: new RegExp(`^/api/v1${re.length ? '/' + re.join('/') : ''}$`), names, file: path.join(dir, e.name) });
+      out.push({ pattern: new RegExp(`^/api/v1${re.length ? '/' + re.join('/') : ''}$`), names, file: path.join(dir, e.name), catchAll });
     }
   }
-  // Static segments before parameters, as Next matches them.
-  return out.sort((a, b) => a.names.length - b.names.length);
+  // Static segments before parameters, and catch-alls last, as Next matches them.
+  return out.sort((a, b) => Number(a.catchAll) - Number(b.catchAll) || a.names.length - b.names.length);
 }
 
 const routes = findRoutes(API_ROOT);
+
+type Handler = (req: Request, c: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
+
+/** The route file's handler for a method and path, with its params; undefined handler = Next's 405. */
+async function resolve(method: string, pathname: string): Promise<{ handler?: Handler; params: Record<string, string | string[]> } | undefined> {
+  const r = routes.find((rt) => rt.pattern.test(pathname));
+  if (!r) return undefined;
+  const m = r.pattern.exec(pathname)!;
+  const params = Object.fromEntries(
+    r.names.map((n, i) => [n, r.catchAll && i === r.names.length - 1 ? m[i + 1]!.split('/').map(decodeURIComponent) : decodeURIComponent(m[i + 1]!)]),
+  );
+  const mod = (await import(r.file)) as Record<string, Handler>;
+  return { handler: mod[method.toUpperCase()], params };
+}
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -86,12 +118,9 @@ export async function startTestApi(kind: DbKind = 'embedded', env: Record<string
     adminToken: ADMIN_TOKEN,
     async call(method, urlPath, opts = {}) {
       const url = new URL(urlPath, 'http://console.test');
-      const r = routes.find((rt) => rt.pattern.test(url.pathname));
-      if (!r) throw new Error(`no route file for ${url.pathname}`);
-      const m = r.pattern.exec(url.pathname)!;
-      const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
-      const mod = (await import(r.file)) as Record<string, (req: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>>;
-      const handler = mod[method.toUpperCase()];
+      const found = await resolve(method, url.pathname);
+      if (!found) throw new Error(`no route file for ${url.pathname}`);
+      const { handler, params } = found;
       if (!handler) return { status: 405, body: undefined, headers: new Headers() };
       const headers: Record<string, string> = { ...opts.headers };
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -128,4 +157,67 @@ export async function startTestApi(kind: DbKind = 'embedded', env: Record<string
     },
   };
   return api;
+}
+
+export interface TestHttpServer {
+  url: string;
+  port: number;
+  server: http.Server;
+  io: IoServer;
+  close(): Promise<void>;
+}
+
+/**
+ * The console's HTTP stack on a free port: the request guard (server/http.ts), Socket.IO,
+ * and in Next's place a small adapter that runs the route handlers the way Next does (the
+ * request body streamed to the handler, 405 without a body for a method a route lacks).
+ */
+export async function serveHttp(api: TestApi, socket: SocketOptions = {}): Promise<TestHttpServer> {
+  const cfg = api.ctx.config;
+  const server = http.createServer();
+  guardRequests({ maxBodySize: cfg.MAX_BODY_SIZE, maxAuthBodySize: cfg.MAX_AUTH_BODY_SIZE, trustProxy: cfg.TRUST_PROXY, log: api.ctx.log }, (req, res) => {
+    void nextLike(req, res).catch((err) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(err));
+    });
+  }).install(server);
+  const io = attachSocketIo(server, api.ctx, socket);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    io: io as unknown as IoServer,
+    async close() {
+      await new Promise<void>((r) => io.close(() => r()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+async function nextLike(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  const found = url.pathname.startsWith('/api/v1/') ? await resolve(req.method ?? 'GET', url.pathname) : undefined;
+  if (!found) {
+    res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!DOCTYPE html><html><body>404: This page could not be found.</body></html>');
+    return;
+  }
+  if (!found.handler) {
+    // As Next sends it: the head first, then the end, no body.
+    res.writeHead(405);
+    res.end();
+    return;
+  }
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  // As Next does: the IncomingMessage itself, read lazily as an async iterable when the route reads the body.
+  const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : (req as unknown as BodyInit);
+  const request = new Request(url, { method: req.method, headers, body, duplex: 'half' } as RequestInit);
+  const response = await found.handler(request, { params: Promise.resolve(found.params) });
+  res.statusCode = response.status;
+  response.headers.forEach((v, k) => res.setHeader(k, v));
+  if (response.body) for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+  res.end();
 }

@@ -1,14 +1,17 @@
 /**
  * Runs commands on an endpoint: pick the read or write connection (write needs the
- * "operate" permission), type one command per line (quotes as in redis-cli), run with
- * Ctrl/⌘+Enter. Several lines go as one pipeline. Replies render with JsonView; the
- * history (this tab only) lets you re-run or inspect earlier calls.
+ * "operate" permission; admin and dangerous commands there need the admin role), type one
+ * command per line (quotes as in redis-cli), run with Ctrl/⌘+Enter. Several lines go as one
+ * pipeline. Replies render with JsonView; the history (this tab only) lets you re-run or
+ * inspect earlier calls. A command Read refuses points at the Write toggle when this user
+ * may run it there.
  */
 'use client';
 
 import { useState } from 'react';
 import {
   ActionIcon,
+  Alert,
   Badge,
   Box,
   Button,
@@ -26,8 +29,9 @@ import {
   Tooltip,
   UnstyledButton,
 } from '@mantine/core';
-import { IconPlayerPlay, IconTrash } from '@tabler/icons-react';
+import { IconInfoCircle, IconPlayerPlay, IconTrash } from '@tabler/icons-react';
 import { CommandLineError, formatCommand, parseCommands } from '@/lib/client/command-line';
+import { consoleHint } from '@/lib/client/command-refusal';
 import { useCan } from '@/lib/client/auth';
 import { formatMs } from '@/lib/client/format';
 import type { CommandArg, RespJson } from '@/lib/client/types';
@@ -53,6 +57,7 @@ function hasError(v: RespJson): boolean {
 
 export function CommandConsole({ endpoint }: { endpoint: string }) {
   const canWrite = useCan('operate');
+  const isAdmin = useCan('admin');
   const [role, setRole] = useState<'read' | 'write'>('read');
   const [input, setInput] = useState('');
   const [parseError, setParseError] = useState<string | null>(null);
@@ -61,10 +66,10 @@ export function CommandConsole({ endpoint }: { endpoint: string }) {
   const [raw, setRaw] = useState(false);
   const call = useDirectCall(endpoint);
 
-  const run = () => {
+  const run = (on: 'read' | 'write' = role, text: string = input) => {
     let commands: CommandArg[][];
     try {
-      commands = parseCommands(input);
+      commands = parseCommands(text);
     } catch (e) {
       setParseError(e instanceof CommandLineError ? e.message : String(e));
       return;
@@ -74,9 +79,9 @@ export function CommandConsole({ endpoint }: { endpoint: string }) {
       return;
     }
     setParseError(null);
-    const entry: Run = { id: nextId++, role, input, commands, at: new Date() };
+    const entry: Run = { id: nextId++, role: on, input: text, commands, at: new Date() };
     call.mutate(
-      { role, commands },
+      { role: on, commands },
       {
         onSuccess: (r) => {
           setHistory((h) => [{ ...entry, replies: r.replies, duration_ms: r.duration_ms }, ...h].slice(0, 50));
@@ -91,6 +96,7 @@ export function CommandConsole({ endpoint }: { endpoint: string }) {
   };
 
   const current = history.find((h) => h.id === selected) ?? null;
+  const hint = current?.error != null ? consoleHint(current.error, { write: canWrite, admin: isAdmin }) : undefined;
 
   return (
     <Card data-testid="command-console">
@@ -98,7 +104,8 @@ export function CommandConsole({ endpoint }: { endpoint: string }) {
         <div>
           <Title order={4}>Command console</Title>
           <Text size="sm" c="dimmed">
-            One command per line; several lines run as a pipeline. Read refuses write and admin commands.
+            One command per line; several lines run as a pipeline. Read runs read-only commands; Write runs the rest (admin and
+            dangerous ones need the admin role). Secrets in replies are redacted.
           </Text>
         </div>
         <Tooltip label={canWrite ? 'Which connection runs the commands' : 'Your role may only read'} withArrow>
@@ -137,7 +144,7 @@ export function CommandConsole({ endpoint }: { endpoint: string }) {
         </Text>
         <Group gap="md">
           <Switch size="xs" label="Raw JSON" checked={raw} onChange={(e) => setRaw(e.currentTarget.checked)} />
-          <Button leftSection={<IconPlayerPlay size={16} />} onClick={run} loading={call.isPending} color={role === 'write' ? 'orange' : undefined} data-testid="console-run">
+          <Button leftSection={<IconPlayerPlay size={16} />} onClick={() => run()} loading={call.isPending} color={role === 'write' ? 'orange' : undefined} data-testid="console-run">
             Run on {role}
           </Button>
         </Group>
@@ -157,7 +164,28 @@ export function CommandConsole({ endpoint }: { endpoint: string }) {
                 </Text>
               )}
             </Group>
-            {current.error != null && <ErrorAlert error={current.error} />}
+            {hint ? (
+              <Alert color={hint.switchToWrite ? 'blue' : 'red'} variant="light" icon={<IconInfoCircle size={18} />} title={hint.switchToWrite ? 'Not run on Read' : 'Not allowed'} data-testid="console-hint">
+                <Text size="sm">{hint.text}</Text>
+                {hint.switchToWrite && (
+                  <Button
+                    size="xs"
+                    mt="xs"
+                    color="orange"
+                    onClick={() => {
+                      setRole('write');
+                      setInput(current.input);
+                      run('write', current.input);
+                    }}
+                    data-testid="console-switch-write"
+                  >
+                    Switch to Write and run
+                  </Button>
+                )}
+              </Alert>
+            ) : (
+              current.error != null && <ErrorAlert error={current.error} />
+            )}
             {current.replies?.map((reply, i) => (
               <Box key={i} p="xs" bg="var(--mantine-color-gray-0)" style={{ borderRadius: 'var(--mantine-radius-sm)', border: '1px solid var(--mantine-color-gray-2)' }}>
                 <Text size="xs" c="dimmed" ff="monospace" mb={4}>

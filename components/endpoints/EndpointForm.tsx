@@ -97,7 +97,7 @@ function ServerFields({ form, prefix, withCredentials }: { form: Form; prefix: '
           <PasswordInput
             label="Password"
             placeholder={passwordStored ? 'unchanged' : 'none'}
-            description={passwordStored ? 'Leave empty to keep the stored password' : undefined}
+            description={passwordStored ? 'Leave empty to keep the stored password; enter it again after changing host, port or TLS' : undefined}
             autoComplete="new-password"
             {...form.getInputProps(`${prefix}.password`)}
           />

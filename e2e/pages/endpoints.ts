@@ -80,6 +80,25 @@ export class EndpointDetailPage {
     return this.page.getByTestId('console-role').getByRole('radio', { name: role });
   }
 
+  /** Runs `input` on a connection the command is refused on; returns the console's hint. */
+  async runRefused(role: 'read' | 'write', input: string): Promise<Locator> {
+    await this.page.getByTestId('console-role').getByText(role === 'read' ? 'Read' : 'Write', { exact: true }).click();
+    await this.page.getByTestId('console-input').fill(input);
+    await this.page.getByTestId('console-run').click();
+    const hint = this.page.getByTestId('console-result').getByTestId('console-hint');
+    await expect(hint).toBeVisible();
+    return hint;
+  }
+
+  /** The hint's button: switches the console to Write and runs the same commands; returns the reply boxes. */
+  async switchToWriteAndRun(): Promise<Locator> {
+    await this.page.getByTestId('console-switch-write').click();
+    const result = this.page.getByTestId('console-result');
+    await expect(result.getByTestId('console-duration')).toBeVisible();
+    await expect(this.roleRadio('Write')).toBeChecked();
+    return result.getByTestId('console-reply');
+  }
+
   /** Runs `input` on the read or write connection; returns the reply boxes. */
   async run(role: 'read' | 'write', input: string): Promise<Locator> {
     await this.page.getByTestId('console-role').getByText(role === 'read' ? 'Read' : 'Write', { exact: true }).click();

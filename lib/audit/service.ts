@@ -40,7 +40,7 @@ export class AuditService {
       where: {
         ...(q.objectType ? { objectType: q.objectType } : {}),
         ...(q.objectId ? { objectId: q.objectId } : {}),
-        ...(q.before ? { id: { lt: q.before } } : {}),
+        ...(q.before !== undefined ? { id: { lt: q.before } } : {}),
       },
       orderBy: { id: 'desc' },
       take: Math.min(q.limit ?? 100, 500),

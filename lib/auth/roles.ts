@@ -33,6 +33,8 @@ export interface Actor {
   username: string;
   role: Role;
   via: 'session' | 'token' | 'system';
+  /** The session (via 'session') or API token (via 'token') that authenticated the request. */
+  sessionId?: string;
   tokenId?: string;
   ip?: string;
 }

@@ -5,7 +5,9 @@
  * - `useSocketInvalidation()` (mounted once, in the console shell) turns every
  *   `changed {kind, id}` event into `invalidateQueries` on that kind's root key (see
  *   query-keys.ts) plus the audit log, and refetches everything after a reconnect, since
- *   events sent while disconnected are lost.
+ *   events sent while disconnected are lost. When the server ends the socket (its session
+ *   or token was revoked or expired) it asks /auth/me again: still signed in, it reconnects;
+ *   not, the shell's 401 handling sends the user to /login.
  * - `useRoom('interlay:<id>', 'interlay:metrics', handler)` joins a room while mounted and
  *   calls `handler` for that event; the room is re-joined after a reconnect.
  */
@@ -15,6 +17,7 @@ import { useEffect, useRef } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { io, type Socket } from 'socket.io-client';
 import { SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents } from '@/lib/events';
+import { meQueryOptions } from './auth';
 import { auditKeys, KIND_ROOT } from './query-keys';
 
 export type ConsoleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -50,12 +53,21 @@ export function useSocketInvalidation(): void {
       if (connectedOnce) void qc.invalidateQueries();
       connectedOnce = true;
     };
+    const onDisconnect = (reason: string) => {
+      if (reason !== 'io server disconnect') return;
+      qc.fetchQuery({ ...meQueryOptions(), staleTime: 0 }).then(
+        () => socket.connect(),
+        () => undefined,
+      );
+    };
     socket.on('changed', onChanged);
     socket.on('connect', onConnect);
+    socket.on('disconnect', onDisconnect);
     if (socket.connected) connectedOnce = true;
     return () => {
       socket.off('changed', onChanged);
       socket.off('connect', onConnect);
+      socket.off('disconnect', onDisconnect);
     };
   }, [qc]);
 }

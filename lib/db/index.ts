@@ -3,12 +3,12 @@
  * PostgreSQL (PGlite) in a data folder. Both go through a Prisma driver adapter, and
  * pending migrations are applied before the client is handed out.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { ensurePrivateDir } from '../private-dir';
 import { PrismaClient } from './generated/client';
 import { applyMigrations, readMigrations, type MigrateResult, type SqlExecutor } from './migrate';
 
@@ -94,7 +94,8 @@ async function openPostgres(url: string, migrations: ReturnType<typeof readMigra
 
 async function openEmbedded(dataDir: string, migrations: ReturnType<typeof readMigrations>): Promise<Database> {
   const dir = path.resolve(dataDir, 'pglite');
-  fs.mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(path.resolve(dataDir));
+  ensurePrivateDir(dir);
   const client = await PGlite.create(dir);
   const sql: SqlExecutor = {
     async exec(text) {

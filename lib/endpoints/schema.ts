@@ -178,16 +178,27 @@ export function resolveConns(cfg: EndpointConfig): Partial<Record<ConnRole, Reso
   return out;
 }
 
-/** Where each role's password sits in a config: [path to the object holding `password`]. */
-export function passwordHolders(cfg: EndpointConfig): { role: ConnRole; holder: { password?: string } }[] {
-  const out: { role: ConnRole; holder: { password?: string } }[] = [];
+/** Where each role's password sits in a config: the object holding `password` and its key in the config. */
+export function passwordHolders(cfg: EndpointConfig): { role: ConnRole; path: string; holder: { password?: string } }[] {
+  const out: { role: ConnRole; path: string; holder: { password?: string } }[] = [];
   if ('read_conn' in cfg) {
-    out.push({ role: 'read', holder: cfg.read_conn }, { role: 'write', holder: cfg.write_conn });
-    if (cfg.admin_conn) out.push({ role: 'admin', holder: cfg.admin_conn });
+    out.push({ role: 'read', path: 'read_conn', holder: cfg.read_conn }, { role: 'write', path: 'write_conn', holder: cfg.write_conn });
+    if (cfg.admin_conn) out.push({ role: 'admin', path: 'admin_conn', holder: cfg.admin_conn });
   } else {
-    if (cfg.read_credentials) out.push({ role: 'read', holder: cfg.read_credentials });
-    if (cfg.write_credentials) out.push({ role: 'write', holder: cfg.write_credentials });
-    if (cfg.admin_credentials) out.push({ role: 'admin', holder: cfg.admin_credentials });
+    if (cfg.read_credentials) out.push({ role: 'read', path: 'read_credentials', holder: cfg.read_credentials });
+    if (cfg.write_credentials) out.push({ role: 'write', path: 'write_credentials', holder: cfg.write_credentials });
+    if (cfg.admin_credentials) out.push({ role: 'admin', path: 'admin_credentials', holder: cfg.admin_credentials });
   }
   return out;
+}
+
+/**
+ * Whether a role's connection now goes somewhere else: another host or port, TLS switched, or
+ * other TLS trust (CA, server name, verification). A stored password is only ever sent to
+ * where it was entered for; see EndpointService.seal.
+ */
+export function connMoved(before: ResolvedConn | undefined, after: ResolvedConn | undefined): boolean {
+  if (!before || !after) return true;
+  const trust = (c: ResolvedConn) => JSON.stringify([c.tlsOptions?.ca ?? null, c.tlsOptions?.server_name ?? null, c.tlsOptions?.skip_verify ?? false]);
+  return before.host.toLowerCase() !== after.host.toLowerCase() || before.port !== after.port || before.tls !== after.tls || (after.tls && trust(before) !== trust(after));
 }

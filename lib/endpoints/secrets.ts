@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir } from '../private-dir';
 
 const PREFIX = 'enc:v1:';
 
@@ -17,12 +18,12 @@ export class SecretBox {
   /** Loads the key from the given value, or from/into `<dataDir>/secret.key`. */
   static open(opts: { key?: Buffer; dataDir: string }): { box: SecretBox; source: 'config' | 'file' | 'generated'; file?: string } {
     if (opts.key) return { box: new SecretBox(opts.key), source: 'config' };
+    ensurePrivateDir(opts.dataDir);
     const file = path.join(opts.dataDir, 'secret.key');
     if (fs.existsSync(file)) {
       const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
       return { box: new SecretBox(key), source: 'file', file };
     }
-    fs.mkdirSync(opts.dataDir, { recursive: true });
     const key = crypto.randomBytes(32);
     // 'wx' fails if another process created it meanwhile: then read theirs.
     try {

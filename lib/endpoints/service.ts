@@ -4,10 +4,10 @@
  * get resolved connection settings from here and register as users of an endpoint so that
  * deleting one in use is refused.
  */
-import { explainRefusal } from '../commands';
-import { AppError, conflict, notFound } from '../errors';
+import { classify, explainRefusal, type Argv } from '../commands';
+import { AppError, conflict, notFound, type FieldIssue } from '../errors';
 import type { Logger } from '../logger';
-import type { Actor } from '../auth/roles';
+import { can, type Actor } from '../auth/roles';
 import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
 import { Prisma } from '../db/generated/client';
@@ -16,8 +16,10 @@ import { respToJson, jsonToArg } from '../resp/json';
 import type { RespArg, RespValue } from '../resp/types';
 import { checkRole, type RoleCheck } from './check';
 import { EndpointPools, type EndpointConnection } from './connections';
+import { redactReplies } from './redact';
 import { SecretBox } from './secrets';
 import {
+  connMoved,
   PASSWORD_MASK,
   passwordHolders,
   resolveConns,
@@ -59,6 +61,18 @@ export interface EndpointSettings {
   version: number;
   roles: Partial<Record<ConnRole, ResolvedConn>>;
   poolSize: number;
+}
+
+/**
+ * `details` of a direct call refused for its command: where it can run instead, and the
+ * permission that needs, so the console can point at its Write toggle.
+ */
+export interface CommandRefusal {
+  command: string;
+  /** Index of the command in the request. */
+  index: number;
+  run_on: 'write';
+  needs: 'operate' | 'admin';
 }
 
 export type UsageChecker = (endpoint: string) => Promise<EndpointUse[]>;
@@ -170,22 +184,39 @@ export class EndpointService {
   }
 
   /**
-   * Runs commands on the endpoint's read or write connection, pipelined. The read connection
-   * refuses write and admin commands (decided by the command table). Redis error replies
-   * come back as `{"$error": ...}` values.
+   * Runs commands on the endpoint's read or write connection, pipelined. The command table
+   * decides: the read connection refuses write, admin and unknown commands; on the write
+   * connection admin commands (CONFIG, ACL, DEBUG ...) and dangerous ones (FLUSHALL,
+   * FLUSHDB, SWAPDB, FUNCTION FLUSH) need the admin role. Secrets in replies are redacted for
+   * everyone (redact.ts). Redis error replies come back as `{"$error": ...}` values.
    */
   async call(actor: Actor, name: string, role: 'read' | 'write', commands: unknown[][]): Promise<{ replies: unknown[]; duration_ms: number }> {
     if (commands.length === 0) throw new AppError('VALIDATION', 'No command given', { issues: [{ path: 'commands', message: 'at least one command' }] });
+    const at = (i: number) => (commands.length === 1 ? 'command' : `commands.${i}`);
     const argvs = commands.map((c, i) => {
-      if (c.length === 0) throw new AppError('VALIDATION', 'A command cannot be empty', { issues: [{ path: `commands.${i}`, message: 'empty command' }] });
-      return c.map((a) => jsonToArg(a));
-    });
-    if (role === 'read') {
-      argvs.forEach((argv, i) => {
-        const why = explainRefusal(argv as never);
-        if (why) throw new AppError('VALIDATION', why, { issues: [{ path: commands.length === 1 ? 'command' : `commands.${i}`, message: why }] });
+      if (c.length === 0) throw new AppError('VALIDATION', 'A command cannot be empty', { issues: [{ path: at(i), message: 'empty command' }] });
+      return c.map((a, j) => {
+        try {
+          return jsonToArg(a);
+        } catch (e) {
+          throw new AppError('VALIDATION', `Argument ${j} of command ${i}: ${(e as Error).message}`, { issues: [{ path: `${at(i)}.${j}`, message: (e as Error).message }] });
+        }
       });
-    }
+    });
+    // The command table reads names and tokens as text; numbers are arguments like any other.
+    const texts: Argv[] = argvs.map((argv) => argv.map((a) => (typeof a === 'number' ? String(a) : a)));
+    texts.forEach((argv, i) => {
+      const info = classify(argv);
+      const needs = info.isAdmin || info.destructive ? 'admin' : 'operate';
+      const refusal = (): CommandRefusal => ({ command: info.known ? info.displayName : String(argv[0]).toUpperCase(), index: i, run_on: 'write', needs });
+      if (role === 'read') {
+        const why = explainRefusal(argv);
+        if (why) throw new AppError('VALIDATION', why, { issues: [{ path: at(i), message: why }], details: refusal() });
+      } else if (needs === 'admin' && !can(actor.role, 'admin')) {
+        const why = `${refusal().command} is ${info.isAdmin ? 'an admin' : 'a dangerous'} command: only admins may run it`;
+        throw new AppError('FORBIDDEN', why, { issues: [{ path: at(i), message: why }], details: refusal() });
+      }
+    });
     const pool = await this.pools.get(name, role);
     const started = performance.now();
     let replies: RespValue[];
@@ -199,7 +230,7 @@ export class EndpointService {
       // Which commands ran, never their values.
       await this.audit.record(actor, { action: 'endpoint.write', objectType: 'endpoint', objectId: name, details: { commands: argvs.map((a) => String(a[0]).toUpperCase()) } });
     }
-    return { replies: replies.map((r) => respToJson(r)), duration_ms: Math.round(duration * 1000) / 1000 };
+    return { replies: redactReplies(argvs, replies).map((r) => respToJson(r)), duration_ms: Math.round(duration * 1000) / 1000 };
   }
 
   /** Pooled connection for another service (e.g. the compatibility checks' probes). */
@@ -234,19 +265,31 @@ export class EndpointService {
   }
 
   /**
-   * Replaces each plaintext password by its ciphertext. A password left out or sent as the
-   * mask keeps the stored one of the same role (PATCH without a password keeps the old one).
+   * Replaces each plaintext password by its ciphertext; an empty one means none. A password
+   * left out or sent as the mask keeps the stored one of the same role (PATCH without a
+   * password keeps the old one) — but only while the role's connection goes where it went:
+   * after a change of host, port or TLS the password must be entered again, or anyone who
+   * may edit endpoints could point one at their own server and collect the stored password.
    */
   private seal(cfg: EndpointConfig, previous: EndpointConfig | undefined): EndpointConfig {
     const old = new Map(previous ? passwordHolders(previous).map((h) => [h.role, h.holder.password]) : []);
-    for (const { role, holder } of passwordHolders(cfg)) {
-      if (holder.password === undefined || holder.password === PASSWORD_MASK) {
+    const before = previous ? resolveConns(previous) : {};
+    const after = resolveConns(cfg);
+    const issues: FieldIssue[] = [];
+    for (const { role, path, holder } of passwordHolders(cfg)) {
+      if (holder.password === '') {
+        delete holder.password;
+      } else if (holder.password === undefined || holder.password === PASSWORD_MASK) {
         const prior = old.get(role);
-        if (prior !== undefined) holder.password = prior;
-        else delete holder.password;
+        if (prior === undefined) delete holder.password;
+        else if (connMoved(before[role], after[role])) issues.push({ path: `config.${path}.password`, message: 'the host, port or TLS settings changed: enter the password again (empty for none)' });
+        else holder.password = prior;
       } else {
         holder.password = this.secrets.seal(holder.password);
       }
+    }
+    if (issues.length) {
+      throw new AppError('VALIDATION', `A stored password is only sent where it was entered for: ${issues.map((i) => i.path).join(', ')} must be entered again`, { issues });
     }
     return cfg;
   }

@@ -1,13 +1,15 @@
 /**
- * Thin, typed route handlers: `route({ permission, params, query, body }, fn)` authenticates
- * (session cookie or `Authorization: Bearer`), checks the role, validates params, query and
- * body with zod, calls `fn`, and maps errors through one helper to JSON with one status map.
+ * Thin, typed route handlers: `route({ permission, params, query, body }, fn)` refuses
+ * cross-site writes (cross-site.ts), authenticates (session cookie or `Authorization:
+ * Bearer`), checks the role, validates params, query and body with zod, calls `fn`, and
+ * maps errors through one helper to JSON with one status map.
  */
 import type { z } from 'zod';
 import { AppError, toErrorResponse, zodIssues, type FieldIssue } from '@/lib/errors';
 import { can, type Actor, type Permission } from '@/lib/auth/roles';
 import type { ServerContext } from '../context';
 import { getContext } from './context';
+import { assertJson, assertSameOrigin, isStateChanging, requestHost } from './cross-site';
 
 export const SESSION_COOKIE = 'ri_session';
 
@@ -41,6 +43,13 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
   return async (req, nextCtx) => {
     try {
       const ctx = getContext();
+      // Bearer requests cannot be forged by another site; everything else that changes state can.
+      const header = (name: string) => req.headers.get(name);
+      if (isStateChanging(req.method) && !req.headers.has('authorization')) {
+        assertSameOrigin(header, requestHost(header, req.url), ctx.config.ALLOWED_ORIGINS);
+        // A form always declares its (never JSON) type, even when empty; a body is checked when read.
+        if (req.headers.has('content-type')) assertJson(header);
+      }
       const actor = opts.permission === 'public' ? anonymous(req) : await authenticate(ctx, req);
       if (opts.permission !== 'public' && !can(actor.role, opts.permission)) {
         throw new AppError('FORBIDDEN', `Your role (${actor.role}) may not do this; it needs the "${opts.permission}" permission`);
@@ -59,6 +68,12 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
   };
 }
 
+/** The handler of the catch-all route: an /api/v1 path no route serves is a JSON 404, never Next's HTML page. */
+export async function unknownRoute(req: Request): Promise<Response> {
+  const { pathname } = new URL(req.url);
+  return errorResponse(new AppError('NOT_FOUND', `There is no API route ${req.method} ${pathname}; the README's API section lists them`));
+}
+
 export function json(value: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(value, jsonReplacer), {
     status,
@@ -72,7 +87,7 @@ function jsonReplacer(_k: string, v: unknown): unknown {
 }
 
 export function errorResponse(e: unknown): Response {
-  const { status, body } = toErrorResponse(e);
+  const { status, body, headers } = toErrorResponse(e);
   if (status >= 500) {
     try {
       getContext().log.error({ err: e }, 'request failed');
@@ -80,7 +95,7 @@ export function errorResponse(e: unknown): Response {
       console.error(e);
     }
   }
-  return json(body, status);
+  return json(body, status, headers);
 }
 
 function parse<T>(schema: Schema<T> | undefined, value: unknown, where: string): T | unknown {
@@ -91,9 +106,17 @@ function parse<T>(schema: Schema<T> | undefined, value: unknown, where: string):
   throw new AppError('VALIDATION', `Invalid ${where || 'request body'}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
 }
 
+/** The body as JSON (`{}` when empty). The custom server has already bounded its size (server/http.ts). */
 async function readJson(req: Request): Promise<unknown> {
-  const text = await req.text();
+  let text: string;
+  try {
+    text = await req.text();
+  } catch (e) {
+    // The client went away mid-body, or the HTTP server cut an over-limit body off.
+    throw new AppError('BAD_REQUEST', 'The request body could not be read: the connection closed before it ended', { cause: e });
+  }
   if (!text.trim()) return {};
+  assertJson((name) => req.headers.get(name));
   try {
     return JSON.parse(text);
   } catch {
