@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeLabel, renderPrometheus } from './prometheus';
+import { renderPrometheus } from './prometheus';
 import type { InterlayMetrics } from './schema';
 import { HistoryRing, appendPoint, toHistoryPoint } from './history';
 
@@ -17,11 +17,37 @@ const metrics: InterlayMetrics = {
   bytes: { in: 1000, out: 2000 },
   errors: { backend: 1 },
   backend: { connected: 1, state: 'up' },
+  routing: { stage: 'dual_write', policy: 'SourceAuthoritative', canary_percent: 0, shadow_sample_rate: 0, switching: false, switches: 2 },
+  upstreams: [
+    { name: 'source', role: 'primary', state: 'up', connected: 1 },
+    { name: 'target', role: 'secondary', state: 'reconnecting', connected: 0 },
+  ],
+  mirror: {
+    replayed_total: 12,
+    by_state_total: 3,
+    links: [
+      {
+        name: 'target',
+        ops_total: 12,
+        ops_per_sec: 5,
+        latency_us: { p50: 300, p99: 2000 },
+        failures: 1,
+        divergences: 0,
+        overflows: 0,
+        queue_depth: 4,
+        lag_ms: 250,
+        in_sync: false,
+        lost_data: false,
+      },
+    ],
+    syncs: { pending: 2, running: 0, completed: 7, failed: 1, conflicts: 3, copy_overlaps: 0 },
+  },
+  shadow: { sampled: 10, compared: 10, divergent: 1, divergence_rate: 0.1 },
 };
 
 describe('renderPrometheus', () => {
-  it('renders families once with HELP/TYPE and labels per interlay', () => {
-    const text = renderPrometheus([
+  it('renders families once with HELP/TYPE and labels per interlay', async () => {
+    const text = await renderPrometheus([
       { id: 'a', status: 'listening', desiredState: 'started', metrics },
       { id: 'b"x', status: 'stopped', desiredState: 'stopped', metrics: null },
     ]);
@@ -37,8 +63,24 @@ describe('renderPrometheus', () => {
     for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+(\{.*\})? [-+0-9.eInfNa]+$/);
   });
 
-  it('escapes label values', () => {
-    expect(escapeLabel('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
+  it('escapes label values', async () => {
+    const text = await renderPrometheus([{ id: 'a\\b"c\nd', status: 'stopped', desiredState: 'stopped', metrics: null }]);
+    expect(text).toContain('redis_interlay_up{interlay="a\\\\b\\"c\\nd"} 0');
+  });
+
+  it('exposes the live path: stage, policy, each backend, mirror links, syncs and shadow reads', async () => {
+    const text = await renderPrometheus([{ id: 'a', status: 'listening', desiredState: 'started', metrics }]);
+    expect(text).toContain('redis_interlay_stage{interlay="a",stage="dual_write"} 1');
+    expect(text).toContain('redis_interlay_stage{interlay="a",stage="target_primary"} 0');
+    expect(text).toContain('redis_interlay_policy_info{interlay="a",policy="SourceAuthoritative"} 1');
+    expect(text).toContain('redis_interlay_backend_state{interlay="a",backend="target",role="secondary",state="reconnecting"} 1');
+    expect(text).toContain('redis_interlay_mirror_lag_seconds{interlay="a",link="target"} 0.25');
+    expect(text).toContain('redis_interlay_mirror_latency_seconds{interlay="a",link="target",quantile="0.99"} 0.002');
+    expect(text).toContain('redis_interlay_mirror_queue_depth{interlay="a",link="target"} 4');
+    expect(text).toContain('redis_interlay_mirror_in_sync{interlay="a",link="target"} 0');
+    expect(text).toContain('redis_interlay_mirror_failures_total{interlay="a",link="target"} 1');
+    expect(text).toContain('redis_interlay_sync_pending_keys{interlay="a"} 2');
+    expect(text).toContain('redis_interlay_shadow_divergence_ratio{interlay="a"} 0.1');
   });
 });
 
