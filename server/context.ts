@@ -97,9 +97,17 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
       createEngine: createInterlayEngine,
       consoleHost: config.HOST,
       consolePort: config.PORT,
+      // "Is the target in sync": the last copy job from the interlay's endpoint to the target since mirroring began.
+      lastCopy: (source, target, since) =>
+        db.prisma.copyJob.findFirst({
+          where: { source, targets: { has: target }, createdAt: { gte: since } },
+          orderBy: { createdAt: 'desc' },
+          select: { id: true, status: true, startedAt: true },
+        }),
     });
     if (config.RESTORE_INTERLAYS) starters.push(async () => void (await interlays.restore()));
-    stoppers.push(() => interlays.shutdown());
+    // First on stop: clients drain and mirrored writes land before engine work (copy jobs) pauses.
+    stoppers.unshift(() => interlays.shutdown());
     closers.unshift(() => interlays.close());
 
 

@@ -4,6 +4,9 @@
  * can grow (routing policies, mirroring) without the service changing.
  */
 import type { Logger } from '../logger';
+import type { CopyWindow } from '../migration/coordinator';
+import type { RoutingSpec } from '../interlay/routing';
+import type { ShadowDivergence } from '../interlay/shadow';
 import type { EngineSettings, InterlayMetrics, InterlayStatus } from './schema';
 import type { RedisTarget } from '../redis/target';
 
@@ -16,6 +19,8 @@ export interface EngineOptions {
   poolSize: number;
   /** Secrets opened. */
   settings: EngineSettings;
+  /** Stage, policy, target and mirrors to start in (absent: source only). */
+  routing?: RoutingSpec;
   log: Logger;
 }
 
@@ -27,9 +32,17 @@ export interface EngineHandle {
   stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
   updateSettings(s: Partial<EngineSettings>): void;
   metrics(): InterlayMetrics;
-  /** 'status': the listener's status changed; 'backend': the backend went up or down. */
-  on(event: 'status' | 'backend', listener: (...args: unknown[]) => void): unknown;
-  off(event: 'status' | 'backend', listener: (...args: unknown[]) => void): unknown;
+  /** Changes the live path (stage, policy, target, mirrors); rejects when it cannot switch. */
+  setRouting(spec: RoutingSpec): Promise<void>;
+  shadowDivergences(): ShadowDivergence[];
+  copyCoordinator(): { beginCopy(db: number, keys: readonly Buffer[]): CopyWindow; endCopy(w: CopyWindow): void };
+  markResynced(name: string): void;
+  /**
+   * 'status': the listener's status changed; 'backend': the backend went up or down;
+   * 'routing': the live path changed; 'mirror-error': keys the mirror failed on (MirrorError).
+   */
+  on(event: 'status' | 'backend' | 'routing' | 'mirror-error', listener: (...args: unknown[]) => void): unknown;
+  off(event: 'status' | 'backend' | 'routing' | 'mirror-error', listener: (...args: unknown[]) => void): unknown;
 }
 
 export type EngineFactory = (opts: EngineOptions) => EngineHandle;

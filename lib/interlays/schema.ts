@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { PASSWORD_MASK } from '../endpoints/schema';
+import { STAGES, WRITE_CONSISTENCY, type Stage, type WriteConsistency } from '../migration/stages';
 // Type-only: the engine's code never reaches the browser bundle.
 import type { InterlayMetrics, InterlayStatus } from '../interlay/types';
 
@@ -146,6 +147,66 @@ export const stopInterlaySchema = z
   })
   .strict();
 
+/**
+ * PUT /interlays/{id}/routing. Fields left out keep their current value. Moves that serve
+ * clients from a target that is not known to be in sync, and moving back out of `target`,
+ * need `force: true` with a `reason` (409 otherwise).
+ */
+export const routingInputSchema = z
+  .object({
+    stage: z.enum(STAGES),
+    policy: z.enum(WRITE_CONSISTENCY).optional(),
+    /** The endpoint whose primary is the migration target; null removes it (only with stage `source`). */
+    target: endpointRef.nullable().optional(),
+    /** Mirror targets: endpoints that get every write too. */
+    mirrors: z.array(endpointRef).max(8, 'at most 8 mirror targets').optional(),
+    canary_percent: z.number().int('must be a whole number').min(0).max(100).optional(),
+    shadow_sample_rate: z.number().min(0).max(1).optional(),
+    force: z.boolean().optional(),
+    reason: z.string().trim().max(500).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.force && !r.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'say why the move is forced' });
+    if (r.mirrors && new Set(r.mirrors).size !== r.mirrors.length) ctx.addIssue({ code: 'custom', path: ['mirrors'], message: 'lists an endpoint twice' });
+  });
+
+export type RoutingInput = z.infer<typeof routingInputSchema>;
+
+/** The routing as stored on the interlay row. */
+export interface StoredRouting {
+  stage: Stage;
+  policy: WriteConsistency;
+  target: string | null;
+  mirrors: string[];
+  canary_percent: number;
+  shadow_sample_rate: number;
+  /** When writes started to be mirrored to the current target (a copy must start after it to count). */
+  mirroring_since: string | null;
+  updated_at: string;
+  updated_by: string;
+  /** The last forced move, kept on the record. */
+  forced: { reason: string; by: string; at: string; from: Stage; to: Stage } | null;
+}
+
+export interface RoutingView extends StoredRouting {
+  /** Whether moves that serve from the target are allowed without force, and why not. */
+  sync: { in_sync: boolean; reasons: string[]; copy_job: string | null };
+}
+
+export const DEFAULT_ROUTING: Readonly<StoredRouting> = Object.freeze({
+  stage: 'source',
+  policy: 'SourceAuthoritative',
+  target: null,
+  mirrors: [],
+  canary_percent: 5,
+  shadow_sample_rate: 0.1,
+  mirroring_since: null,
+  updated_at: new Date(0).toISOString(),
+  updated_by: 'system',
+  forced: null,
+}) as StoredRouting;
+
 export type SettingsInput = z.infer<typeof settingsInputSchema>;
 export type CreateInterlayInput = z.infer<typeof createInterlaySchema>;
 export type UpdateInterlayInput = z.infer<typeof updateInterlaySchema>;
@@ -206,6 +267,8 @@ export interface InterlayView {
   auth_user: string | null;
   /** The backend's state while the interlay runs (a listening interlay may have its backend down); null when stopped. */
   backend_state: 'up' | 'down' | 'reconnecting' | null;
+  /** Stage, policy, target and mirrors (the live migration path). */
+  routing: StoredRouting;
   metrics: InterlayMetrics | null;
   created_at: string;
   updated_at: string;

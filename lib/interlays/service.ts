@@ -27,7 +27,22 @@ import type { EndpointService } from '../endpoints/service';
 import type { EngineBackend, EngineFactory, EngineHandle } from './engine';
 import { HISTORY_INTERVAL_MS, HistoryRing, toHistoryPoint, type HistoryPoint } from './history';
 import { renderPrometheus } from './prometheus';
-import type { CreateInterlayInput, InterlayMetrics, InterlayStatus, InterlayView, StoredSettings, UpdateInterlayInput, DesiredState } from './schema';
+import type { RoutingSpec } from '../interlay/routing';
+import type { MirrorError } from '../interlay/mirror';
+import type { ShadowDivergence } from '../interlay/shadow';
+import type {
+  CreateInterlayInput,
+  DesiredState,
+  InterlayMetrics,
+  InterlayStatus,
+  InterlayView,
+  RoutingInput,
+  RoutingView,
+  StoredRouting,
+  StoredSettings,
+  UpdateInterlayInput,
+} from './schema';
+import { checkMove, mergeRouting, storedRouting, syncState } from './routing';
 import { connectionString, listenerChanges, maskSettings, mergeSettings, openSettings } from './settings';
 
 interface Sealer {
@@ -41,6 +56,14 @@ interface NotifierLike {
 }
 
 type EndpointsLike = Pick<EndpointService, 'get' | 'settings' | 'registerUsage' | 'onChange'>;
+
+/** Where the keys a mirror failed or diverged on go (the copy-jobs error-key store, origin `mirror`). */
+export interface MirrorErrorSink {
+  record(interlay: string, e: MirrorError): Promise<void>;
+}
+
+/** The last copy job from an endpoint to a target endpoint started after a moment (for "in sync"). */
+export type LastCopyLookup = (source: string, target: string, since: Date) => Promise<{ id: string; status: string; startedAt: Date | null } | null>;
 
 export interface InterlayServiceOptions {
   prisma: PrismaClient;
@@ -59,6 +82,10 @@ export interface InterlayServiceOptions {
   /** Drain time for stop requests that name none, and for shutdown. */
   drainTimeoutMs?: number;
   shutdownDrainTimeoutMs?: number;
+  /** Keys the mirror failed on (error keys); absent in tests that do not look at them. */
+  mirrorErrors?: MirrorErrorSink;
+  /** Copy jobs, for "is the target in sync"; without it a move that needs a synced target must be forced. */
+  lastCopy?: LastCopyLookup;
 }
 
 type Row = {
@@ -66,6 +93,7 @@ type Row = {
   endpoint: string;
   port: number;
   settings: unknown;
+  routing: unknown;
   desiredState: DesiredState;
   lastError: string | null;
   createdAt: Date;
@@ -80,9 +108,12 @@ interface Runtime {
   failure?: string;
   /** Hash of the backend settings the engine runs with, to spot endpoint changes that matter. */
   backendKey?: string;
+  /** The routing the engine was started with (kept current by setRouting). */
+  routing?: StoredRouting;
   needsRestart: boolean;
   history: HistoryRing;
   onStatus?: () => void;
+  onMirrorError?: (e: unknown) => void;
 }
 
 const ACTIVE: ReadonlySet<InterlayStatus> = new Set(['starting', 'listening', 'draining']);
@@ -99,8 +130,14 @@ export class InterlayService {
     this.prisma = o.prisma;
     this.log = o.log;
     o.endpoints.registerUsage(async (endpoint) => {
-      const rows = await this.prisma.interlay.findMany({ where: { endpoint }, select: { id: true }, orderBy: { id: 'asc' } });
-      return rows.map((r) => ({ type: 'interlay', id: r.id }));
+      const rows = await this.prisma.interlay.findMany({ select: { id: true, endpoint: true, routing: true }, orderBy: { id: 'asc' } });
+      // As the source, or as the target or a mirror target of the live path.
+      return rows
+        .filter((r) => {
+          const ro = storedRouting(r.routing);
+          return r.endpoint === endpoint || ro.target === endpoint || ro.mirrors.includes(endpoint);
+        })
+        .map((r) => ({ type: 'interlay', id: r.id }));
     });
     o.endpoints.onChange((endpoint, change) => {
       if (change === 'updated') void this.onEndpointUpdated(endpoint).catch((err) => this.log.error({ err, endpoint }, 'could not apply an endpoint change to interlays'));
@@ -143,6 +180,129 @@ export class InterlayService {
         return { id: r.id, desiredState: r.desiredState, status: this.statusOf(r), metrics: rt?.engine && ACTIVE.has(rt.engine.status) ? this.snapshot(rt.engine) : null };
       }),
     );
+  }
+
+  // ---- the live path ----
+
+  async getRouting(id: string): Promise<RoutingView> {
+    const row = await this.row(id);
+    const r = storedRouting(row.routing);
+    return { ...r, sync: await this.syncOf(row, r) };
+  }
+
+  /**
+   * Changes the stage, policy, target, mirrors or canary/shadow shares, live on a running
+   * interlay (the engine quiesces when the primary changes) and kept for the next start.
+   * 409 for a move the rules refuse without force (routing.ts checkMove), for a target the
+   * interlay cannot reach, or when the engine could not switch in time.
+   */
+  async setRouting(actor: Actor, id: string, input: RoutingInput): Promise<RoutingView> {
+    this.assertOpen();
+    return this.serial(id, async () => {
+      const row = await this.row(id);
+      const current = storedRouting(row.routing);
+      const next = mergeRouting(input, current, { endpoint: row.endpoint, actor: actor.username, now: new Date() });
+      if (next.target !== null && next.target !== current.target) await this.assertEndpoint(next.target, 'target');
+      for (const [i, m] of next.mirrors.entries()) if (!current.mirrors.includes(m)) await this.assertEndpoint(m, `mirrors.${i}`);
+      const sync = await this.syncOf(row, current.target === next.target ? current : next);
+      checkMove(current.stage, next.stage, sync, input.force === true);
+      if (input.force && current.stage !== next.stage) next.forced = { reason: input.reason!, by: actor.username, at: next.updated_at, from: current.stage, to: next.stage };
+      const rt = this.runtimes.get(id);
+      if (rt?.engine && ACTIVE.has(rt.engine.status)) {
+        try {
+          await rt.engine.setRouting(await this.resolveRouting(next));
+        } catch (e) {
+          if (isAppError(e)) throw e;
+          throw conflict(`The interlay could not switch to ${next.stage}: ${(e as Error).message}`);
+        }
+      }
+      await this.prisma.interlay.update({ where: { id }, data: { routing: next as never } });
+      if (rt) rt.routing = next;
+      await this.o.audit.record(actor, {
+        action: 'interlay.routing',
+        objectType: 'interlay',
+        objectId: id,
+        details: {
+          from: current.stage,
+          to: next.stage,
+          policy: next.policy,
+          target: next.target,
+          mirrors: next.mirrors,
+          canary_percent: next.canary_percent,
+          shadow_sample_rate: next.shadow_sample_rate,
+          ...(input.force ? { forced: true, reason: input.reason } : {}),
+        },
+      });
+      this.o.notifier.changed({ kind: 'interlay', id });
+      return { ...next, sync: await this.syncOf(row, next) };
+    });
+  }
+
+  /** The most recent shadow-read divergences (key and both replies) of a running interlay. */
+  async shadowDivergences(id: string): Promise<{ id: string; divergences: ShadowDivergence[] }> {
+    await this.row(id);
+    const rt = this.runtimes.get(id);
+    return { id, divergences: rt?.engine && ACTIVE.has(rt.engine.status) ? rt.engine.shadowDivergences() : [] };
+  }
+
+  /**
+   * The copier's coordination with a running interlay's mirror (lib/migration/README.md), for
+   * a copy job whose source is the interlay's endpoint; null when none runs or it mirrors
+   * elsewhere.
+   */
+  copyCoordinator(source: string, target: string): ReturnType<EngineHandle['copyCoordinator']> | null {
+    for (const [id, rt] of this.runtimes) {
+      if (rt.endpoint !== source || !rt.engine || !ACTIVE.has(rt.engine.status)) continue;
+      const r = rt.routing;
+      if (r && (r.target === target || r.mirrors.includes(target)) && r.stage !== 'source') {
+        this.log.info({ interlay: id, target }, 'copy coordinated with the live mirror');
+        return rt.engine.copyCoordinator();
+      }
+    }
+    return null;
+  }
+
+  /** A copy to `target` completed: interlays mirroring to it trust it again (it was refilled). */
+  copyCompleted(source: string, target: string): void {
+    for (const rt of this.runtimes.values()) {
+      const r = rt.routing;
+      if (rt.endpoint !== source || !rt.engine || !r) continue;
+      if (r.target === target) rt.engine.markResynced('target');
+      else if (r.mirrors.includes(target)) rt.engine.markResynced(target);
+    }
+  }
+
+  private async syncOf(row: Row, r: StoredRouting): Promise<RoutingView['sync']> {
+    const copy = r.target !== null && r.mirroring_since !== null && this.o.lastCopy ? await this.o.lastCopy(row.endpoint, r.target, new Date(r.mirroring_since)) : null;
+    const rt = this.runtimes.get(row.id);
+    let mirror: { inSync: boolean; pending: number; lostData: boolean } | null = null;
+    if (rt?.engine && ACTIVE.has(rt.engine.status)) {
+      const m = this.snapshot(rt.engine).mirror;
+      const link = m.links.find((l) => l.name === 'target');
+      mirror = { inSync: link?.in_sync ?? true, pending: m.syncs.pending, lostData: link?.lost_data ?? false };
+    }
+    const st = syncState(r, copy, mirror);
+    if (!this.o.lastCopy && r.target !== null) st.reasons.push('copy jobs are not available to this console');
+    return { ...st, in_sync: st.reasons.length === 0 };
+  }
+
+  /** Endpoint names to the connections the engine writes (each endpoint's primary). */
+  private async resolveRouting(r: StoredRouting): Promise<RoutingSpec> {
+    const primaryOf = async (name: string) => {
+      const ep = await this.o.endpoints.settings(name);
+      const w = ep.roles.write;
+      if (!w) throw conflict(`Endpoint "${name}" has no primary (write) connection`);
+      const { role: _role, ...backend } = w;
+      return backend;
+    };
+    return {
+      stage: r.stage,
+      policy: r.policy,
+      target: r.target === null ? null : await primaryOf(r.target),
+      mirrors: await Promise.all(r.mirrors.map(async (m) => ({ name: m, target: await primaryOf(m) }))),
+      canaryPercent: r.canary_percent,
+      shadowSampleRate: r.shadow_sample_rate,
+    };
   }
 
   // ---- changes ----
@@ -333,11 +493,27 @@ export class InterlayService {
       const { role: _role, ...backend } = write;
       rt.backendKey = backendKey(backend, ep.poolSize);
       const settings = openSettings(row.settings as StoredSettings, this.o.secrets);
-      const engine = this.o.createEngine({ id: row.id, port: row.port, backend, poolSize: ep.poolSize, settings, log });
+      const stored = storedRouting(row.routing);
+      let routing: RoutingSpec | undefined;
+      try {
+        routing = await this.resolveRouting(stored);
+        rt.routing = stored;
+      } catch (e) {
+        // A target or mirror endpoint that went away: serve as before from the source, say why.
+        log.error({ reason: (e as Error).message }, 'could not resolve the routing; the interlay starts without it');
+      }
+      const engine = this.o.createEngine({ id: row.id, port: row.port, backend, poolSize: ep.poolSize, settings, routing, log });
       rt.engine = engine;
       rt.onStatus = () => this.onStatus(row.id, rt);
       engine.on('status', rt.onStatus);
       engine.on('backend', rt.onStatus);
+      rt.onMirrorError = (e: unknown) => {
+        const err = e as MirrorError;
+        this.o.notifier.changed({ kind: 'interlay', id: row.id });
+        void this.o.mirrorErrors?.record(row.id, err).catch((er) => log.error({ err: er }, 'could not record mirror error keys'));
+      };
+      engine.on('mirror-error', rt.onMirrorError);
+      engine.on('routing', rt.onStatus);
       try {
         await engine.start();
       } catch (e) {
@@ -378,7 +554,9 @@ export class InterlayService {
     if (rt?.engine && rt.onStatus) {
       rt.engine.off('status', rt.onStatus);
       rt.engine.off('backend', rt.onStatus);
+      rt.engine.off('routing', rt.onStatus);
     }
+    if (rt?.engine && rt.onMirrorError) rt.engine.off('mirror-error', rt.onMirrorError);
     this.runtimes.delete(id);
   }
 
@@ -468,6 +646,7 @@ export class InterlayService {
       connection_string: conn.url,
       auth_user: conn.user,
       backend_state: metrics?.backend.state ?? null,
+      routing: storedRouting(row.routing),
       metrics,
       created_at: row.createdAt.toISOString(),
       updated_at: row.updatedAt.toISOString(),
