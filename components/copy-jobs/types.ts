@@ -1,6 +1,6 @@
 /** Wire types of the copy jobs API (type-only imports: no server code reaches the browser). */
 import type { CopyProgress } from '@/lib/copy/types';
-import type { CopyJobView, ErrorKeyItem, MismatchItem, VerificationView } from '@/lib/copy-jobs/service';
+import type { CopyJobView, ErrorKeyItem, MismatchItem, VerificationView } from '@/lib/copy-jobs/views';
 import type { KeyJson } from '@/lib/copy-jobs/keys';
 
 export type { CopyJobView, ErrorKeyItem, MismatchItem, VerificationView, CopyProgress, KeyJson };
