@@ -48,7 +48,8 @@ export function useLiveProgress(id: string, active: boolean) {
           ? {
               ...old,
               progress: { ...progress, live: true },
-              counts: { scanned: progress.scanned, copied: progress.copied, skipped: progress.skipped, expired: progress.expired, conflicts: progress.conflicts, errors: progress.errors, bytes: progress.bytes },
+              // `resolved` is the host's (retry / resolve happen when no run is live): kept as it is.
+              counts: { ...old.counts, scanned: progress.scanned, copied: progress.copied, skipped: progress.skipped, expired: progress.expired, conflicts: progress.conflicts, errors: progress.errors, bytes: progress.bytes },
             }
           : old,
       );

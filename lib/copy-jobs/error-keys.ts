@@ -4,18 +4,25 @@
  */
 import type { ErrorKeyRecord } from '../copy/types';
 import type { Actor } from '../auth/roles';
+import { conflict } from '../errors';
 import { exportStream, type ExportFormat } from './export';
 import { toBuffer } from './keys';
 import { buildSpec, forTarget } from './spec';
-import { upsertErrorKeys } from './store';
-import { groupBy, jobRow, PAGE, type CopyJobResources } from './resources';
+import { isActive } from './state';
+import { recount, upsertErrorKeys } from './store';
+import type { JobTransitions } from './transitions';
+import { groupBy, jobRow, PAGE, type CopyJobResources, type JobRow } from './resources';
+import { formatCount } from './words';
 import type { CopyJobOptions, ErrorKeyQuery, ResolveErrorKeysInput, RetryErrorKeysInput } from './schema';
 import { errorKeyItem, type ErrorKeyCounts, type ErrorKeyDbRow, type ErrorKeyItem } from './views';
 
 type PageFilter = Omit<ErrorKeyQuery, 'limit' | 'format'> & Partial<Pick<ErrorKeyQuery, 'limit' | 'format'>>;
 
 export class ErrorKeys {
-  constructor(private readonly res: CopyJobResources) {}
+  constructor(
+    private readonly res: CopyJobResources,
+    private readonly transitions: JobTransitions,
+  ) {}
 
   async list(id: string, q: ErrorKeyQuery): Promise<{ items: ErrorKeyItem[]; counts_by_class: Record<string, number>; next_cursor: string | null }> {
     const row = await jobRow(this.res.prisma, id);
@@ -42,11 +49,13 @@ export class ErrorKeys {
   /**
    * Re-copies the unresolved error keys that match (all of them when no filter is given),
    * page by page: copied keys are marked resolved, the others get attempts + 1 and the new
-   * error. Runs in the request; the work is bounded by the job's error keys.
+   * error. Runs in the request; the work is bounded by the job's error keys. The job's
+   * counts follow (copied up, errors down), and a job completed with errors becomes
+   * completed once none is left.
    */
   async retry(actor: Actor, id: string, input: RetryErrorKeysInput): Promise<{ attempted: number; copied: number; failed: number; remaining: Record<string, number> }> {
     const { prisma, engine } = this.res;
-    const row = await jobRow(prisma, id);
+    const row = finishedOnly(await jobRow(prisma, id), 'Retry its error keys');
     const spec = await buildSpec(this.res.endpoints, row.spec as CopyJobOptions);
     const q: ErrorKeyQuery = { class: input.class, db: input.db, resolved: false, limit: PAGE, format: 'json' };
     let after = 0n;
@@ -71,7 +80,7 @@ export class ErrorKeys {
         if (ok.length) {
           await prisma.copyJobErrorKey.updateMany({
             where: { id: { in: ok.map((r) => BigInt(r.id)) } },
-            data: { resolved: true, resolvedAt: new Date(), resolutionNote: `copied on retry by ${actor.username}`, attempts: { increment: 1 }, lastSeen: new Date() },
+            data: { resolved: true, resolution: 'copied', resolvedAt: new Date(), resolutionNote: `copied on retry by ${actor.username}`, attempts: { increment: 1 }, lastSeen: new Date() },
           });
         }
         if (failures.length) await upsertErrorKeys(prisma, id, failures);
@@ -80,13 +89,15 @@ export class ErrorKeys {
       }
     }
     await this.res.audit.record(actor, { action: 'copy_job.retry_error_keys', objectType: 'copy-job', objectId: id, details: { filter: { class: input.class, db: input.db, ids: input.ids?.length }, attempted, copied, failed } });
+    await this.settleCounts(actor, id, `the last ${formatCount(copied)} were copied on retry by ${actor.username}`);
     this.res.notifier.changed({ kind: 'copy-job', id });
     const counts = (await this.counts([id])).get(id);
     return { attempted, copied, failed, remaining: counts?.by_class ?? {} };
   }
 
+  /** Marks error keys handled without a copy (a person's decision, with a note); counts follow as in retry. */
   async resolve(actor: Actor, id: string, input: ResolveErrorKeysInput): Promise<{ resolved: number }> {
-    await jobRow(this.res.prisma, id);
+    finishedOnly(await jobRow(this.res.prisma, id), 'Resolve its error keys');
     const r = await this.res.prisma.copyJobErrorKey.updateMany({
       where: {
         jobId: id,
@@ -95,11 +106,23 @@ export class ErrorKeys {
         ...(input.class ? { errorClass: input.class } : {}),
         ...(input.db !== undefined ? { db: input.db } : {}),
       },
-      data: { resolved: true, resolvedAt: new Date(), resolutionNote: input.note },
+      data: { resolved: true, resolution: 'accepted', resolvedAt: new Date(), resolutionNote: input.note },
     });
     await this.res.audit.record(actor, { action: 'copy_job.resolve_error_keys', objectType: 'copy-job', objectId: id, details: { count: r.count, class: input.class, db: input.db, note: input.note } });
+    await this.settleCounts(actor, id, `the last ${formatCount(r.count)} were resolved by ${actor.username}: ${input.note}`);
     this.res.notifier.changed({ kind: 'copy-job', id });
     return { resolved: r.count };
+  }
+
+  /**
+   * After error keys changed: the job's counts are recounted from them, and a job completed
+   * with errors whose last one went is completed (`how` says how, for the history).
+   */
+  async settleCounts(actor: Actor, id: string, how: string): Promise<void> {
+    const open = await this.res.prisma.$transaction((tx) => recount(tx, id));
+    if (open > 0) return;
+    const row = await jobRow(this.res.prisma, id);
+    if (row.status === 'completed_with_errors') await this.transitions.apply(id, 'errors_cleared', actor, `every error key is resolved; ${how}`);
   }
 
   /** Error key counts of several jobs at once (the list page). */
@@ -147,4 +170,16 @@ export class ErrorKeys {
     if (this.res.sql) return this.res.sql.query<ErrorKeyDbRow>(text, params);
     return this.res.prisma.$queryRawUnsafe<ErrorKeyDbRow[]>(text, ...params);
   }
+}
+
+/**
+ * Retry and resolve act on a job whose run is over: while it runs (or is paused mid-run)
+ * its checkpoint and error keys are still the engine's, and counts changed under it would
+ * be overwritten by its next commit.
+ */
+export function finishedOnly(row: JobRow, action: string): JobRow {
+  if (isActive(row.status)) {
+    throw conflict(`Copy job ${row.id} is ${row.status}: its error keys and counts still change. ${action} once it has finished, failed or been cancelled.`, { status: row.status });
+  }
+  return row;
 }

@@ -10,7 +10,7 @@ import type { RunHost } from './host';
 import { jobRow, type CopyJobResources, type JobRow } from './resources';
 import type { CopyJobOptions, CreateCopyJobInput } from './schema';
 import { buildSpec, engineRate } from './spec';
-import { isTerminal, type CopyJobState } from './state';
+import { COPY_JOB_STATES, holdsEndpoints, isTerminal, type CopyJobState } from './state';
 import type { JobTransitions } from './transitions';
 import { jobView, type CopyJobView } from './views';
 
@@ -41,7 +41,7 @@ export class Jobs {
       objectId: row.id,
       details: { source: input.source, targets: input.targets, conflict_policy: input.conflict_policy },
     });
-    this.host.launch(row);
+    this.host.launch(row, 'create');
     this.res.notifier.changed({ kind: 'copy-job', id: row.id });
     return this.view(row);
   }
@@ -91,10 +91,10 @@ export class Jobs {
     return this.view(updated);
   }
 
-  /** Non-terminal jobs that use an endpoint (deleting it is then refused with 409). */
+  /** Jobs that hold an endpoint (deleting it is then refused with 409). */
   async usage(endpoint: string): Promise<EndpointUse[]> {
     const rows = await this.res.prisma.copyJob.findMany({
-      where: { status: { in: ['running', 'paused', 'failed'] }, OR: [{ source: endpoint }, { targets: { has: endpoint } }] },
+      where: { status: { in: COPY_JOB_STATES.filter(holdsEndpoints) }, OR: [{ source: endpoint }, { targets: { has: endpoint } }] },
       select: { id: true },
     });
     return rows.map((r) => ({ type: 'copy-job', id: r.id }));

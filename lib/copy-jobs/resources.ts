@@ -3,8 +3,8 @@
  * the database, the endpoints that resolve connection settings, audit, the notifier, the
  * logger and the engine entry points (injectable so tests can stub them).
  */
-import type { CopyProgress, CopyRunOptions, CopySpec, CopyStore, ErrorKeyRecord, Mismatch, RateLimit, RepairResult, VerificationResult, VerifyOptions } from '../copy/types';
-import { CopyRun, repair, retryErrorKeys, verify } from '../copy';
+import type { CopyProgress, CopyRunOptions, CopySpec, CopyStore, ErrorKeyRecord, Mismatch, RateLimit, RecoveryNotice, RepairResult, VerificationResult, VerifyOptions } from '../copy/types';
+import { CopyRun, repair, repairScope, retryErrorKeys, verify, type ScopeRepair } from '../copy';
 import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
 import type { SqlExecutor } from '../db/migrate';
@@ -27,6 +27,7 @@ export interface CopyRunLike {
   setRateLimit(r: RateLimit): void;
   progress(): CopyProgress;
   on(event: 'progress', listener: (p: CopyProgress) => void): unknown;
+  on(event: 'recovery', listener: (r: RecoveryNotice) => void): unknown;
 }
 
 /** The engine entry points (lib/copy), injectable so tests can stub them. */
@@ -35,9 +36,10 @@ export interface CopyEngine {
   retryErrorKeys(spec: CopySpec, keys: { key: Buffer; db: number }[], opts: { log: Logger }): Promise<{ copied: number; failed: ErrorKeyRecord[] }>;
   verify(spec: CopySpec, opts: VerifyOptions): Promise<VerificationResult>;
   repair(spec: CopySpec, mismatches: Mismatch[], opts?: { log?: Logger }): Promise<RepairResult>;
+  repairScope(spec: CopySpec, opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void> }): Promise<ScopeRepair>;
 }
 
-export const COPY_ENGINE: CopyEngine = { CopyRun, retryErrorKeys, verify, repair };
+export const COPY_ENGINE: CopyEngine = { CopyRun, retryErrorKeys, verify, repair, repairScope };
 
 export interface CopyJobServiceDeps {
   prisma: PrismaClient;

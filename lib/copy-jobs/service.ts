@@ -6,7 +6,7 @@
  * - transitions.ts   the state machine applied (compare-and-set + history row)
  * - error-keys.ts    list, export, retry, resolve
  * - verifications.ts verify in the background, mismatch pages and exports
- * - repair.ts        re-copy what a verification found
+ * - repair.ts        re-copy what a verification found (in the background; the whole scope when its list is incomplete)
  * - views.ts         the API's shapes; spec.ts the engine spec from stored options
  */
 import type { Actor } from '../auth/roles';
@@ -33,7 +33,7 @@ export class CopyJobService {
   private readonly errorKeys: ErrorKeys;
   private readonly verifications: Verifications;
   private readonly repairs: Repairs;
-  /** Verifications in flight, awaited on stop. */
+  /** Verifications and repairs in flight, awaited on stop. */
   private readonly background = new Set<Promise<unknown>>();
 
   constructor(deps: CopyJobServiceDeps) {
@@ -41,10 +41,10 @@ export class CopyJobService {
     const res: CopyJobResources = { ...rest, engine: engine ?? COPY_ENGINE };
     this.history = new JobTransitions(res);
     this.host = new RunHost(res, this.history, progressIntervalMs ?? 1000);
-    this.errorKeys = new ErrorKeys(res);
+    this.errorKeys = new ErrorKeys(res, this.history);
     this.jobs = new Jobs(res, this.host, this.history, this.errorKeys);
     this.verifications = new Verifications(res, (p) => this.track(p));
-    this.repairs = new Repairs(res);
+    this.repairs = new Repairs(res, this.errorKeys, (p) => this.track(p));
     deps.endpoints.registerUsage((name) => this.usage(name));
   }
 
@@ -144,8 +144,9 @@ export class CopyJobService {
     return this.verifications.exportMismatches(id, vid, q, format);
   }
 
-  repair(actor: Actor, id: string, vid: string): Promise<VerificationView & { removed: number }> {
-    return this.repairs.repair(actor, id, vid);
+  /** Starts a repair in the background (202); poll the verification for its outcome. */
+  repair(actor: Actor, id: string, vid: string): Promise<VerificationView> {
+    return this.repairs.start(actor, id, vid);
   }
 
   private track(p: Promise<unknown>): void {

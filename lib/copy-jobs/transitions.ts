@@ -13,10 +13,15 @@ import { isTerminal, transition, type CopyJobEvent, type CopyJobState } from './
 const MACHINE: StateMachine<CopyJobState, CopyJobEvent> = { noun: 'Copy job', transition, isTerminal };
 
 /** The columns a transition sets besides status and version. */
-interface JobPatch {
+export interface JobPatch {
   finishedAt?: Date | null;
   error?: string | null;
+  /** The console process running the job (host.ts): set when a run starts, cleared when it ends. */
+  runToken?: string | null;
 }
+
+/** Events that end a run: the job's finished_at is their time. */
+const ENDS_RUN: ReadonlySet<CopyJobEvent> = new Set(['complete', 'complete_with_errors', 'fail', 'cancel']);
 
 export interface TransitionItem {
   id: string;
@@ -46,16 +51,17 @@ export class JobTransitions {
    * Applies one state-machine event: compare-and-set on (status, version) plus a transition
    * row, in one transaction. A lost race or a disallowed event is a 409.
    */
-  async apply(id: string, event: CopyJobEvent, actor: Actor, reason?: string): Promise<JobRow> {
+  async apply(id: string, event: CopyJobEvent, actor: Actor, reason?: string, extra: JobPatch = {}): Promise<JobRow> {
     const { row, from, to } = await applyTransition(MACHINE, this.store, {
       id,
       event,
       actor: actor.username,
       reason,
-      patch: (_from, to, at) => ({
+      patch: (_from, _to, at) => ({
         ...(event === 'resume' ? { finishedAt: null, error: null } : {}),
-        ...(isTerminal(to) || to === 'failed' ? { finishedAt: at } : {}),
+        ...(ENDS_RUN.has(event) ? { finishedAt: at } : {}),
         ...(event === 'fail' ? { error: reason ?? 'the copy failed' } : {}),
+        ...extra,
       }),
     });
     if (actor !== SYSTEM_ACTOR) {

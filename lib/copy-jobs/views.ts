@@ -24,7 +24,10 @@ export interface ThroughputSample {
   bytes_per_sec: number;
 }
 
-export type JobProgressView = CopyProgress & { live: boolean; throughput?: ThroughputSample[] };
+/** Engine progress as the job reports it: its state is the job's once the run has ended. */
+export type JobProgress = Omit<CopyProgress, 'state'> & { state: CopyProgress['state'] | CopyJobState };
+
+export type JobProgressView = JobProgress & { live: boolean; throughput?: ThroughputSample[] };
 
 export interface CopyJobView extends Omit<CopyJobOptions, 'source' | 'targets'> {
   id: string;
@@ -76,7 +79,12 @@ export interface VerificationView {
   /** More mismatches were found than the engine lists. */
   truncated: boolean;
   error: string | null;
-  repair: { status: string | null; repaired: number; failed: number };
+  /**
+   * The last repair: status running | completed | partial | failed; `rescanned` when the
+   * job's whole scope was compared again (the list was truncated or a sample); `message`
+   * says what it did and, when partial, what is left.
+   */
+  repair: { status: string | null; repaired: number; failed: number; removed: number; rescanned: boolean; message: string | null };
   created_by: string;
   created_at: string;
   finished_at: string | null;
@@ -101,7 +109,7 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 /** `live`: the run's progress when the job runs in this process. */
 export function jobView(row: JobRow, counts: ErrorKeyCounts | undefined, live: JobProgressView | undefined): CopyJobView {
   const { source: _s, targets: _t, ...options } = row.spec as CopyJobOptions;
-  const progress = live ?? (row.progress ? { ...(row.progress as unknown as CopyProgress & { throughput?: ThroughputSample[] }), live: false } : null);
+  const progress = live ?? (row.progress ? { ...(row.progress as unknown as JobProgress & { throughput?: ThroughputSample[] }), live: false } : null);
   return {
     id: row.id,
     source: row.source,
@@ -117,6 +125,7 @@ export function jobView(row: JobRow, counts: ErrorKeyCounts | undefined, live: J
       conflicts: Number(row.conflicts),
       errors: Number(row.errors),
       bytes: Number(row.bytes),
+      resolved: Number(row.resolved),
     },
     progress,
     error: row.error,
@@ -188,7 +197,7 @@ export function verificationView(v: VerificationRow): VerificationView {
     differences: counts.missing + counts.type_mismatch + counts.value_mismatch + counts.ttl_mismatch,
     truncated: v.truncated,
     error: v.error,
-    repair: { status: v.repairStatus, repaired: v.repaired, failed: v.repairFailed },
+    repair: { status: v.repairStatus, repaired: v.repaired, failed: v.repairFailed, removed: v.repairRemoved, rescanned: v.repairRescanned, message: v.repairMessage },
     created_by: v.createdBy,
     created_at: v.createdAt.toISOString(),
     finished_at: iso(v.finishedAt),

@@ -21,7 +21,7 @@ import type { Logger } from '../logger';
 import { RedisClientError } from '../redis/errors';
 import { RespError, type RespValue } from '../resp/types';
 import { encodeKeyCommands, encodeRestores, keyCommand } from './encode';
-import { classifyReply, isPayloadRejection, isTransientReply, throwIfTransient, TransientError } from './errors';
+import { classifyReply, CONFLICT_CLASSES, isPayloadRejection, isTransientReply, throwIfTransient, TransientError } from './errors';
 import { probeExpiryRead, readDumps, type DumpRead, type ExpiryRead } from './expiry';
 import { Link } from './link';
 import { copyTyped, mergeExisting, type KeyOutcome, type TypedOptions } from './typed';
@@ -334,7 +334,7 @@ export async function copyBatch(
   const counts = emptyCounts();
   const worst = new Uint8Array(n); // 0 ok, 1 conflict, 2 error
   for (const f of failures) {
-    const w = f.errorClass === 'conflict' || f.errorClass === 'merge_undefined' ? 1 : 2;
+    const w = CONFLICT_CLASSES.includes(f.errorClass) ? 1 : 2;
     if (w > worst[f.i]) worst[f.i] = w;
   }
   for (let i = 0; i < n; i++) {

@@ -53,6 +53,7 @@ function restartDb(d: DbCheckpoint): void {
   d.done = false;
   d.rescans = (d.rescans ?? 0) + 1;
   delete d.persistent;
+  delete d.resolved;
 }
 
 /**

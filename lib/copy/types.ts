@@ -134,6 +134,11 @@ export interface DbCheckpoint extends DbCounts {
   /** Times this db's scan started over (the source restarted, or a target lost data). */
   rescans?: number;
   /**
+   * Keys of this pass whose error a person resolved without a copy. Kept by the host
+   * (lib/copy-jobs), not the engine; a new pass starts it over like the counts.
+   */
+  resolved?: number;
+  /**
    * Per target: keys without expiry RESTOREd there by this pass (committed batches). The
    * target db must hold at least about this many keys; far fewer means its data went away.
    */
@@ -272,6 +277,8 @@ export interface VerifyOptions {
   keys?: { key: Buffer; db: number }[];
   /** Longest mismatches list (counts are always complete). Default 1000. */
   maxMismatches?: number;
+  /** Every mismatch, a chunk (≤ 500 keys' worth) at a time as found: nothing is left out for the list's bound. */
+  onMismatches?: (found: Mismatch[]) => Promise<void>;
   log?: Logger;
 }
 
