@@ -33,6 +33,22 @@ export function keyText(k: KeyJson): string {
 
 export { ERROR_CLASSES, KNOWN_TYPES } from '@/lib/copy-jobs/schema';
 
+/**
+ * Badge colours of job states (StatusBadge's convention): a job that finished with keys
+ * left uncopied is orange, never the green of `completed`.
+ */
+export const JOB_STATUS_COLORS: Record<CopyJobView['status'], string> = {
+  running: 'green',
+  paused: 'yellow',
+  completed: 'green',
+  completed_with_errors: 'orange',
+  failed: 'red',
+  cancelled: 'gray',
+};
+
+/** One row of a job's history (GET /copy-jobs/{id}/transitions). */
+export type { TransitionItem } from '@/lib/copy-jobs/transitions';
+
 export const POLICY_HELP: Record<'Replace' | 'None' | 'Merge', string> = {
   Replace: 'Overwrite keys that already exist on the target (RESTORE … REPLACE). The target ends up equal to the source.',
   None: 'Never touch a key that already exists on the target; it is recorded as a "conflict" error key for you to decide.',
