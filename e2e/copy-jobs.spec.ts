@@ -49,9 +49,14 @@ test.describe('copy jobs', () => {
     await expect(ui.stat('copied')).toHaveText(String(KEYS));
     await expect(ui.stat('errors')).toHaveText('0');
     expect(tgt.cli('DBSIZE').trim()).toBe(String(KEYS));
+    // Progress counts the keys the MATCH selects (not the whole keyspace), and a finished job says so.
+    await expect(page.getByTestId('job-progress')).toContainText(`${KEYS} / ${KEYS} keys`);
+    await expect(page.getByTestId('job-progress')).toContainText('done');
+    await expect(page.getByTestId('job-progress')).not.toContainText('ETA');
 
     await ui.goto();
     await expect(ui.row(jobId).getByTestId('copy-job-status')).toHaveText('completed');
+    await expect(ui.row(jobId)).toContainText(`${KEYS} / ${KEYS} keys`);
   });
 
   test('exports error keys and verifies the copy with 0 differences', async ({ page }) => {

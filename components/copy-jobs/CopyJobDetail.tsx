@@ -1,27 +1,27 @@
 /**
  * One copy job: status and controls (pause / resume / cancel / rate limit), overall and
- * per-db progress with ETA, counters, live throughput charts fed by the
- * `copy-job:progress` socket ticks, the error keys, and verifications.
+ * per-db progress against the keys in scope with ETA, counters, live throughput charts fed
+ * by the `copy-job:progress` socket ticks, the error keys, verifications and the history.
  */
 'use client';
 
 import { useState } from 'react';
 import { AreaChart } from '@mantine/charts';
-import { Button, Card, Group, NumberInput, Popover, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, NumberInput, Popover, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { PageLoader } from '@/components/ui/PageStates';
 import { IconPlayerPause, IconPlayerPlay, IconGauge } from '@tabler/icons-react';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
 import { ConfirmButton } from '@/components/ui/ConfirmButton';
 import { ProgressWithEta } from '@/components/ui/ProgressWithEta';
-import { StatusBadge } from '@/components/ui/StatusBadge';
 import { useCan } from '@/lib/client/auth';
 import { formatBytes, formatDateTime, formatDuration, formatNumber } from '@/lib/client/format';
 import { StatCard as Stat } from '@/components/ui/StatCard';
 import { ErrorKeysPanel } from './ErrorKeysPanel';
+import { HistoryPanel } from './HistoryPanel';
 import { VerificationPanel } from './VerificationPanel';
 import { isActive, toPoint, useCopyJob, useJobAction, useLiveProgress, useSetRateLimit, useThroughput } from './hooks';
-import { JobProgress } from './CopyJobsPage';
+import { JobProgress, JobStatusBadge } from './CopyJobsPage';
 import type { CopyJobView } from './types';
 
 function RateLimitControl({ job }: { job: CopyJobView }) {
@@ -122,7 +122,7 @@ export function CopyJobDetail({ id }: { id: string }) {
       <PageHeader
         title={`Copy job ${job.id.slice(0, 8)}`}
         breadcrumbs={[{ label: 'Copy jobs', href: '/copy-jobs' }, { label: job.id.slice(0, 8) }]}
-        badges={<StatusBadge status={job.status} data-testid="job-status" />}
+        badges={<JobStatusBadge status={job.status} testId="job-status" />}
         description={
           <>
             {job.source} → {job.targets.join(', ')} · policy {job.conflict_policy} · {job.preserve_ttl ? 'TTLs preserved' : 'TTLs dropped'}
@@ -136,6 +136,12 @@ export function CopyJobDetail({ id }: { id: string }) {
       <Stack gap="md">
         <ErrorAlert error={error} />
         {job.error && <ErrorAlert error={new Error(job.error)} title="The copy failed; resume continues from the last checkpoint" />}
+        {job.status === 'completed_with_errors' && (
+          <Alert color="orange" title="The copy reached the end, but not every key is on the target" data-testid="completed-with-errors">
+            {formatNumber(job.error_key_counts.unresolved)} error keys are unresolved. Fix the cause (see each key&apos;s message), then retry them below, or
+            resolve the ones that need no copy with a note. The job is completed once none is left.
+          </Alert>
+        )}
         <Card withBorder padding="md" data-testid="job-progress">
           <Stack gap="sm">
             <Title order={5}>Progress</Title>
@@ -146,9 +152,11 @@ export function CopyJobDetail({ id }: { id: string }) {
                   key={db}
                   label={`db ${db} → ${d.target_db}`}
                   done={d.scanned}
-                  total={d.estimated_total || (d.done ? d.scanned : null)}
+                  total={d.done ? d.scanned : d.estimated_total || null}
                   rate={null}
                   active={job.status === 'running' && !d.done}
+                  finished={d.done}
+                  approximate={!d.done && d.estimate === 'sampled'}
                   color={d.done ? 'green' : undefined}
                 />
               ))}
@@ -158,13 +166,14 @@ export function CopyJobDetail({ id }: { id: string }) {
             </Text>
           </Stack>
         </Card>
-        <SimpleGrid cols={{ base: 2, sm: 4, lg: 7 }}>
+        <SimpleGrid cols={{ base: 2, sm: 4, lg: 8 }}>
           <Stat label="Scanned" value={formatNumber(job.counts.scanned)} testId="stat-scanned" />
           <Stat label="Copied" value={formatNumber(job.counts.copied)} testId="stat-copied" />
           <Stat label="Skipped" value={formatNumber(job.counts.skipped)} />
           <Stat label="Expired" value={formatNumber(job.counts.expired)} />
           <Stat label="Conflicts" value={formatNumber(job.counts.conflicts)} />
           <Stat label="Errors" value={formatNumber(job.counts.errors)} testId="stat-errors" />
+          <Stat label="Resolved by hand" value={formatNumber(job.counts.resolved)} testId="stat-resolved" />
           <Stat label="Bytes" value={formatBytes(job.counts.bytes)} />
         </SimpleGrid>
         <SimpleGrid cols={{ base: 1, md: 2 }}>
@@ -185,6 +194,7 @@ export function CopyJobDetail({ id }: { id: string }) {
         </SimpleGrid>
         <ErrorKeysPanel job={job} />
         <VerificationPanel job={job} />
+        <HistoryPanel job={job} />
       </Stack>
     </>
   );

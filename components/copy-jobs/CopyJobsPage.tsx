@@ -14,23 +14,38 @@ import { ErrorAlert } from '@/components/ui/ErrorAlert';
 import { ProgressWithEta } from '@/components/ui/ProgressWithEta';
 import { StatusBadge } from '@/components/ui/StatusBadge';
 import { useCan } from '@/lib/client/auth';
+import { JOB_STATUS_COLORS } from './types';
 import { formatNumber, formatRelative } from '@/lib/client/format';
 import { NewCopyJobModal } from './NewCopyJobModal';
-import { useCopyJobs } from './hooks';
+import { isActive, useCopyJobs } from './hooks';
 import type { CopyJobView } from './types';
 
+/** Colour of a job's progress bar: the status badge's, blue while it runs. */
+function barColor(status: CopyJobView['status']): string | undefined {
+  return status === 'running' ? undefined : JOB_STATUS_COLORS[status];
+}
+
+/** Progress against the keys in the job's scope (MATCH / TYPE), "≈" while only sampled. */
 export function JobProgress({ job }: { job: CopyJobView }) {
   const p = job.progress;
-  const total = p?.estimated_total || (job.status === 'completed' ? job.counts.scanned : null);
+  const finished = !isActive(job.status);
+  // Old snapshots (before scope-aware estimates) counted the whole keyspace: a finished job's scope is what it scanned.
+  const total = finished && job.status !== 'failed' && job.status !== 'cancelled' ? job.counts.scanned : p?.estimated_total || null;
   return (
     <ProgressWithEta
       done={job.counts.scanned}
       total={total}
       rate={job.status === 'running' ? p?.keys_per_sec : null}
       active={job.status === 'running'}
-      color={job.status === 'failed' ? 'red' : job.status === 'paused' ? 'yellow' : job.status === 'completed' ? 'green' : undefined}
+      finished={finished}
+      approximate={!finished && p?.estimate === 'sampled'}
+      color={barColor(job.status)}
     />
   );
+}
+
+export function JobStatusBadge({ status, testId }: { status: CopyJobView['status']; testId: string }) {
+  return <StatusBadge status={status} colors={JOB_STATUS_COLORS} data-testid={testId} />;
 }
 
 export function CopyJobsPage() {
@@ -78,7 +93,7 @@ export function CopyJobsPage() {
                   </Anchor>
                 </Table.Td>
                 <Table.Td>
-                  <StatusBadge status={j.status} data-testid="copy-job-status" />
+                  <JobStatusBadge status={j.status} testId="copy-job-status" />
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm">

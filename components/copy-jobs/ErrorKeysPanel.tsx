@@ -14,7 +14,7 @@ import { notifySuccess } from '@/components/ui/notify';
 import { apiUrl } from '@/lib/client/api';
 import { useCan } from '@/lib/client/auth';
 import { formatDateTime, formatNumber } from '@/lib/client/format';
-import { useErrorKeys, useResolveErrorKeys, useRetryErrorKeys, type ErrorKeyFilters } from './hooks';
+import { isActive, useErrorKeys, useResolveErrorKeys, useRetryErrorKeys, type ErrorKeyFilters } from './hooks';
 import { keyText, type CopyJobView } from './types';
 
 export function ErrorKeysPanel({ job }: { job: CopyJobView }) {
@@ -109,7 +109,12 @@ export function ErrorKeysPanel({ job }: { job: CopyJobView }) {
             <SegmentedControl size="xs" data={['unresolved', 'resolved', 'all']} value={show} onChange={(v) => (setShow(v as typeof show), resetPage())} />
             <TextInput size="xs" placeholder="search keys" value={search} onChange={(e) => (setSearch(e.currentTarget.value), resetPage())} />
           </Group>
-          {canOperate && (
+          {canOperate && isActive(job.status) && (
+            <Text size="xs" c="dimmed" data-testid="error-keys-wait">
+              Retry and resolve once the copy has finished (its error keys and counts still change while it runs).
+            </Text>
+          )}
+          {canOperate && !isActive(job.status) && (
             <Group gap="xs">
               <Button size="xs" variant="light" leftSection={<IconRefresh size={14} />} onClick={() => doRetry('all')} loading={retry.isPending} disabled={!counts.unresolved} data-testid="retry-all">
                 Retry all

@@ -1,6 +1,7 @@
 /**
  * Verification of a copy job: run one (full or sample), see the report card with counts,
- * the mismatched keys (with export), and "Re-copy divergent keys" (repair).
+ * the mismatched keys (with export), and "Re-copy divergent keys" (repair, in the
+ * background; it compares the whole scope again when the list is truncated or a sample).
  */
 'use client';
 
@@ -13,7 +14,7 @@ import { notifySuccess } from '@/components/ui/notify';
 import { apiUrl } from '@/lib/client/api';
 import { useCan } from '@/lib/client/auth';
 import { formatDateTime, formatNumber } from '@/lib/client/format';
-import { useRepair, useVerification, useVerifications, useVerify } from './hooks';
+import { isActive, useRepair, useVerification, useVerifications, useVerify } from './hooks';
 import { keyText, type CopyJobView } from './types';
 
 function Count({ label, value, testId, bad }: { label: string; value: number; testId?: string; bad?: boolean }) {
@@ -47,7 +48,7 @@ export function VerificationPanel({ job }: { job: CopyJobView }) {
   };
   const doRepair = async () => {
     const r = await repair.mutateAsync(vid!);
-    notifySuccess(`Re-copied ${formatNumber(r.repair.repaired)} divergent keys${r.repair.failed ? `, ${r.repair.failed} failed (see error keys)` : ''}`);
+    notifySuccess(r.truncated || r.mode === 'sample' ? 'Repair started: the listed keys first, then the whole scope is compared again' : 'Repair started');
   };
   const d = v.data;
   const exportHref = (format: 'csv' | 'jsonl') => apiUrl(`/copy-jobs/${job.id}/verifications/${vid}`, { format });
@@ -112,13 +113,18 @@ export function VerificationPanel({ job }: { job: CopyJobView }) {
               </SimpleGrid>
               {d.truncated && (
                 <Text size="xs" c="dimmed">
-                  More keys differ than are listed; repair and verify again.
+                  More keys differ than are listed; a repair compares the whole scope again and brings every one back.
                 </Text>
               )}
               {d.repair.status && (
-                <Text size="sm">
-                  Repair {d.repair.status}: {formatNumber(d.repair.repaired)} keys re-copied{d.repair.failed ? `, ${d.repair.failed} failed` : ''}.
-                </Text>
+                <Group gap="xs" align="flex-start" data-testid="repair-outcome">
+                  <StatusBadge status={d.repair.status} colors={{ partial: 'orange', running: 'blue' }} />
+                  <Text size="sm" style={{ flex: 1 }}>
+                    {d.repair.status === 'running'
+                      ? `Repairing${d.repair.rescanned ? ': the listed keys are done, the whole scope is being compared again' : ' the listed keys'}…`
+                      : (d.repair.message ?? `${formatNumber(d.repair.repaired)} keys re-copied${d.repair.failed ? `, ${d.repair.failed} failed` : ''}.`)}
+                  </Text>
+                </Group>
               )}
               {d.mismatches.length > 0 && (
                 <>
@@ -135,8 +141,8 @@ export function VerificationPanel({ job }: { job: CopyJobView }) {
                         </Group>
                       </Anchor>
                     </Group>
-                    {canOperate && d.status === 'completed' && (
-                      <Button size="xs" color="orange" onClick={doRepair} loading={repair.isPending} data-testid="repair">
+                    {canOperate && d.status === 'completed' && !isActive(job.status) && (
+                      <Button size="xs" color="orange" onClick={doRepair} loading={repair.isPending || d.repair.status === 'running'} data-testid="repair">
                         Re-copy divergent keys
                       </Button>
                     )}

@@ -6,9 +6,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, seg } from '@/lib/client/api';
 import { copyJobKeys } from '@/lib/client/copy-job-keys';
 import { useRoom } from '@/lib/client/socket';
-import type { CopyJobView, CopyProgress, CreateCopyJobBody, ErrorKeyPage, VerificationDetail, VerificationView } from './types';
+import type { CopyJobView, CopyProgress, CreateCopyJobBody, ErrorKeyPage, TransitionItem, VerificationDetail, VerificationView } from './types';
 
-const ACTIVE = new Set(['running', 'paused']);
 
 export function useCopyJobs() {
   return useQuery({
@@ -48,7 +47,8 @@ export function useLiveProgress(id: string, active: boolean) {
           ? {
               ...old,
               progress: { ...progress, live: true },
-              counts: { scanned: progress.scanned, copied: progress.copied, skipped: progress.skipped, expired: progress.expired, conflicts: progress.conflicts, errors: progress.errors, bytes: progress.bytes },
+              // `resolved` is the host's (retry / resolve happen when no run is live): kept as it is.
+              counts: { ...old.counts, scanned: progress.scanned, copied: progress.copied, skipped: progress.skipped, expired: progress.expired, conflicts: progress.conflicts, errors: progress.errors, bytes: progress.bytes },
             }
           : old,
       );
@@ -56,7 +56,7 @@ export function useLiveProgress(id: string, active: boolean) {
         [...old, toPoint(progress)].slice(-300),
       );
       // A final state: refetch the job for status, timestamps and error key counts.
-      if (['completed', 'failed', 'cancelled'].includes(String(progress.state))) void qc.invalidateQueries({ queryKey: copyJobKeys.detail(id) });
+      if (['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(String(progress.state))) void qc.invalidateQueries({ queryKey: copyJobKeys.detail(id) });
     },
     [qc, id],
   );
@@ -67,7 +67,8 @@ export function useThroughput(id: string) {
   return useQuery<ThroughputPoint[]>({ queryKey: copyJobKeys.throughput(id), queryFn: () => [], staleTime: Infinity, gcTime: 10 * 60_000 });
 }
 
-export const isActive = (status: string) => ACTIVE.has(status);
+/** Running or paused mid-run (the server's own predicate). */
+export { isActive } from '@/lib/copy-jobs/state';
 
 function useInvalidate(id?: string) {
   const qc = useQueryClient();
@@ -134,12 +135,23 @@ export function useResolveErrorKeys(id: string) {
   });
 }
 
+/** A verification or its repair still runs in the background. */
+const busy = (v: VerificationView | undefined) => v?.status === 'running' || v?.repair.status === 'running';
+
 export function useVerifications(id: string) {
   return useQuery({
     queryKey: copyJobKeys.verifications(id),
     queryFn: async () => (await api.get<{ verifications: VerificationView[] }>(`/copy-jobs/${seg(id)}/verifications`)).verifications,
-    // A verification runs in the background; poll while one is running.
-    refetchInterval: (q) => (q.state.data?.some((v) => v.status === 'running') ? 1000 : false),
+    // Verifications and repairs run in the background; poll while one is running.
+    refetchInterval: (q) => (q.state.data?.some(busy) ? 1000 : false),
+  });
+}
+
+/** Every transition notifies `changed {kind: 'copy-job', id}`, which refetches this too (keys rooted at the job). */
+export function useTransitions(id: string) {
+  return useQuery({
+    queryKey: copyJobKeys.transitions(id),
+    queryFn: async () => (await api.get<{ transitions: TransitionItem[] }>(`/copy-jobs/${seg(id)}/transitions`)).transitions,
   });
 }
 
@@ -148,7 +160,7 @@ export function useVerification(id: string, vid: string | undefined, filters: { 
     queryKey: copyJobKeys.verification(id, vid ?? '-', filters),
     queryFn: () => api.get<VerificationDetail>(`/copy-jobs/${seg(id)}/verifications/${seg(vid!)}`, { query: { ...filters, limit: 100 } }),
     enabled: Boolean(vid),
-    refetchInterval: (q) => (q.state.data?.status === 'running' ? 1000 : false),
+    refetchInterval: (q) => (busy(q.state.data) ? 1000 : false),
   });
 }
 
@@ -163,7 +175,7 @@ export function useVerify(id: string) {
 export function useRepair(id: string) {
   const invalidate = useInvalidate(id);
   return useMutation({
-    mutationFn: (vid: string) => api.post<VerificationView & { removed: number }>(`/copy-jobs/${seg(id)}/verifications/${seg(vid)}/repair`),
+    mutationFn: (vid: string) => api.post<VerificationView>(`/copy-jobs/${seg(id)}/verifications/${seg(vid)}/repair`),
     onSuccess: invalidate,
   });
 }

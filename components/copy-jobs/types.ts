@@ -1,6 +1,6 @@
 /** Wire types of the copy jobs API (type-only imports: no server code reaches the browser). */
 import type { CopyProgress } from '@/lib/copy/types';
-import type { CopyJobView, ErrorKeyItem, MismatchItem, VerificationView } from '@/lib/copy-jobs/service';
+import type { CopyJobView, ErrorKeyItem, MismatchItem, VerificationView } from '@/lib/copy-jobs/views';
 import type { KeyJson } from '@/lib/copy-jobs/keys';
 
 export type { CopyJobView, ErrorKeyItem, MismatchItem, VerificationView, CopyProgress, KeyJson };
@@ -32,6 +32,22 @@ export function keyText(k: KeyJson): string {
 }
 
 export { ERROR_CLASSES, KNOWN_TYPES } from '@/lib/copy-jobs/schema';
+
+/**
+ * Badge colours of job states (StatusBadge's convention): a job that finished with keys
+ * left uncopied is orange, never the green of `completed`.
+ */
+export const JOB_STATUS_COLORS: Record<CopyJobView['status'], string> = {
+  running: 'green',
+  paused: 'yellow',
+  completed: 'green',
+  completed_with_errors: 'orange',
+  failed: 'red',
+  cancelled: 'gray',
+};
+
+/** One row of a job's history (GET /copy-jobs/{id}/transitions). */
+export type { TransitionItem } from '@/lib/copy-jobs/transitions';
 
 export const POLICY_HELP: Record<'Replace' | 'None' | 'Merge', string> = {
   Replace: 'Overwrite keys that already exist on the target (RESTORE … REPLACE). The target ends up equal to the source.',

@@ -18,9 +18,13 @@ export interface ProgressWithEtaProps {
   color?: string;
   /** Striped and animated while work is running. */
   active?: boolean;
+  /** The work is over: "done" instead of a rate and an ETA. */
+  finished?: boolean;
+  /** `total` is an estimate (shown as "≈ total"). */
+  approximate?: boolean;
 }
 
-export function ProgressWithEta({ done, total, rate, unit = 'keys', label, color, active }: ProgressWithEtaProps) {
+export function ProgressWithEta({ done, total, rate, unit = 'keys', label, color, active, finished, approximate }: ProgressWithEtaProps) {
   const known = typeof total === 'number' && total > 0;
   const pct = known ? Math.min(100, (done / total!) * 100) : 0;
   const eta = known && rate && rate > 0 ? Math.max(0, (total! - done) / rate) : null;
@@ -40,12 +44,18 @@ export function ProgressWithEta({ done, total, rate, unit = 'keys', label, color
       <Group justify="space-between" gap="xs">
         <Text size="xs" c="dimmed">
           {formatNumber(done)}
-          {known ? ` / ${formatNumber(total!)}` : ''} {unit}
+          {known ? ` / ${approximate ? '≈ ' : ''}${formatNumber(total!)}` : ''} {unit}
         </Text>
         <Text size="xs" c="dimmed">
-          {rate && rate > 0 ? `${formatNumber(Math.round(rate))} ${unit}/s` : '—'}
-          {' · ETA '}
-          {eta === null ? '—' : formatDuration(eta)}
+          {finished ? (
+            'done'
+          ) : (
+            <>
+              {rate && rate > 0 ? `${formatNumber(Math.round(rate))} ${unit}/s` : '—'}
+              {' · ETA '}
+              {eta === null ? '—' : formatDuration(eta)}
+            </>
+          )}
         </Text>
       </Group>
     </Stack>

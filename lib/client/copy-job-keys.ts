@@ -10,6 +10,7 @@ export const copyJobKeys = {
   ...base,
   errorKeys: (id: string, filters: Record<string, unknown> = {}) => [...base.detail(id), 'error-keys', filters] as const,
   verifications: (id: string) => [...base.detail(id), 'verifications'] as const,
+  transitions: (id: string) => [...base.detail(id), 'transitions'] as const,
   verification: (id: string, vid: string, filters: Record<string, unknown> = {}) => [...base.detail(id), 'verifications', vid, filters] as const,
   /** Throughput samples collected from socket ticks while the page is open (client-only). */
   throughput: (id: string) => [...base.detail(id), 'throughput'] as const,

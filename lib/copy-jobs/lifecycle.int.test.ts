@@ -92,8 +92,11 @@ describe.each(kinds)('copy job lifecycle (%s)', (kind) => {
     expect(done.counts.scanned).toBe(keys.length);
     expect(Number(await dstC.call('DBSIZE'))).toBe(keys.length);
     expect(await diffKeys(srcC, dstC, keys)).toEqual([]);
+    // The history tells the shutdown and the resume apart from what people did.
     const transitions = await second.copyJobs.transitions(job.id);
-    expect(transitions.map((t) => t.to)).toEqual(['completed']);
+    expect(transitions.map((t) => `${t.event}:${t.from}>${t.to}`)).toEqual(['interrupt:running>running', 'restart:running>running', 'complete:running>completed']);
+    expect(transitions[0]!.reason).toMatch(/^the console shut down; the job resumes from its checkpoint at the next start \([\d,]+ keys scanned so far\)$/);
+    expect(transitions[1]!.reason).toMatch(/^the console started again; the job goes on from its checkpoint/);
     await Promise.all([srcC.close(), dstC.close()]);
   });
 

@@ -18,7 +18,7 @@ const conn = { role: 'read' as const, host: '127.0.0.1', port: 1, tls: false, pr
 
 function progress(state: CopyProgress['state'], copied: number): CopyProgress {
   const now = new Date().toISOString();
-  return { state, scanned: copied, copied, skipped: 0, expired: 0, conflicts: 0, errors: 0, bytes: copied * 10, keys_per_sec: 100, bytes_per_sec: 1000, estimated_total: 100, eta_s: 1, per_db: {}, started_at: now, updated_at: now };
+  return { state, scanned: copied, copied, skipped: 0, expired: 0, conflicts: 0, errors: 0, bytes: copied * 10, keys_per_sec: 100, bytes_per_sec: 1000, estimated_total: 100, estimate: 'keyspace', eta_s: 1, per_db: {}, started_at: now, updated_at: now };
 }
 
 /** Emits 50 progress events at once, then ends as told by `outcome`. */

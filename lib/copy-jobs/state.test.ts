@@ -24,3 +24,20 @@ describe('copy job state machine', () => {
     expect(transition('failed', 'complete')).toBeUndefined();
   });
 });
+
+describe('copy job outcomes and the host notes', () => {
+  it('finishes with errors, and completes once the errors are cleared', () => {
+    expect(transition('running', 'complete_with_errors')).toBe('completed_with_errors');
+    expect(transition('completed_with_errors', 'errors_cleared')).toBe('completed');
+    expect(transition('running', 'errors_cleared')).toBeUndefined();
+    expect(isTerminal('completed_with_errors')).toBe(false);
+    expect(transition('completed_with_errors', 'resume')).toBeUndefined();
+  });
+
+  it('keeps the state for interrupt, restart and recover, only where a run exists', () => {
+    for (const e of ['interrupt', 'restart', 'recover'] as const) expect(transition('running', e)).toBe('running');
+    expect(transition('paused', 'recover')).toBe('paused');
+    expect(transition('paused', 'interrupt')).toBeUndefined();
+    expect(transition('failed', 'recover')).toBeUndefined();
+  });
+});

@@ -5,7 +5,8 @@
  * Hot path, per batch (all pipelined, one socket write each):
  *   1. source: TYPE per key when several types are filtered (+ MEMORY USAGE in
  *      'memory-usage' probe mode)
- *   2. source: DUMP + PTTL per key, on the guarded DUMP link (see `dumpGuarded`: a DUMP
+ *   2. source: DUMP + PEXPIRETIME per key and one TIME (expiry.ts: remaining TTLs as of
+ *      when each was answered), on the guarded DUMP link (see `dumpGuarded`: a DUMP
  *      above the big-key threshold is refused unread, and only then is the batch probed);
  *      payloads stay zero-copy views of the reply chunks
  *   3. every target: RESTORE key ttl payload [REPLACE], encoded straight into one Buffer
@@ -20,15 +21,14 @@ import type { Logger } from '../logger';
 import { RedisClientError } from '../redis/errors';
 import { RespError, type RespValue } from '../resp/types';
 import { encodeKeyCommands, encodeRestores, keyCommand } from './encode';
-import { classifyReply, isPayloadRejection, isTransientReply, throwIfTransient, TransientError } from './errors';
+import { classifyReply, CONFLICT_CLASSES, isPayloadRejection, isTransientReply, throwIfTransient, TransientError } from './errors';
+import { probeExpiryRead, readDumps, type DumpRead, type ExpiryRead } from './expiry';
 import { Link } from './link';
 import { copyTyped, mergeExisting, type KeyOutcome, type TypedOptions } from './typed';
 import { DEFAULTS, type BigKeyProbe, type ConflictPolicy, type CopySpec, type DbCounts, type ErrorClass, type ErrorKeyRecord } from './types';
 
 const MEMORY_USAGE = keyCommand(['MEMORY', 'USAGE']);
 const TYPE = keyCommand(['TYPE']);
-const DUMP = keyCommand(['DUMP']);
-const PTTL = keyCommand(['PTTL']);
 
 /**
  * DUMP payload = serialised value + type byte + 2-byte RDB version + 8-byte CRC64; the
@@ -62,6 +62,7 @@ export class DbContext {
   readonly tgtSide: Link[];
   private guardTrips = 0;
   private lastTrip: unknown;
+  private expiry: Promise<ExpiryRead> | undefined;
 
   constructor(
     readonly spec: CopySpec,
@@ -78,6 +79,20 @@ export class DbContext {
     this.scan = new Link(spec.source, srcDb, name);
     this.tgts = spec.targets.map((t) => new Link(t, tgtDb, name));
     this.tgtSide = spec.targets.map((t) => new Link(t, tgtDb, name));
+  }
+
+  /** How this source tells expiries (expiry.ts), probed once with a key about to be DUMPed. */
+  expiryRead(key: Buffer): Promise<ExpiryRead> {
+    this.expiry ??= probeExpiryRead(this.src, key).catch((err) => {
+      this.expiry = undefined; // a transient failure: probe again with the retried batch
+      throw err;
+    });
+    return this.expiry;
+  }
+
+  /** Reports the run_id every new connection to a target finds (target index, run_id, whether it is a reconnect). */
+  watchTargets(seen: (target: number, runId: string, reconnected: boolean) => void): void {
+    for (const links of [this.tgts, this.tgtSide]) links.forEach((l, i) => (l.onRunId = (id, again) => seen(i, id, again)));
   }
 
   /** Watches the source's run_id on every (re)connection; `onRestart` fires when it changes. */
@@ -142,6 +157,8 @@ export interface BatchHooks {
 export interface BatchOutcome {
   counts: DbCounts;
   errors: ErrorKeyRecord[];
+  /** Per target: keys restored there without expiry on the fast path (a lower bound of what the target db holds). */
+  persistent: number[];
 }
 
 // Per-key states within a batch (UNCOPIED: still to be restored on the fast path).
@@ -161,11 +178,10 @@ interface Failure {
   type?: string;
 }
 
-/** DUMP + PTTL replies (2 per key) of the keys `idx`, and when they arrived. */
+/** DUMP payloads and remaining TTLs of the keys `idx` (expiry.ts). */
 interface Dumped {
   idx: number[];
-  replies: RespValue[];
-  at: number;
+  read: DumpRead;
 }
 
 function emptyCounts(): DbCounts {
@@ -200,21 +216,23 @@ export async function copyBatch(
   if (mode === 'memory-usage' || typeFilter) await probeKeys(ctx, keys, state, mode === 'memory-usage', typeFilter);
   if (spec.forceTypedCopy) for (let i = 0; i < n; i++) if (state[i] === UNCOPIED) state[i] = TYPED;
 
-  // 2. DUMP + PTTL of the small keys.
-  const { idx, replies, at: tDump } = mode === 'guarded-dump' ? await dumpGuarded(ctx, keys, state) : await dumpKeys(ctx.src, keys, state);
+  // 2. DUMP + remaining TTL of the small keys.
+  const { idx, read } = mode === 'guarded-dump' ? await dumpGuarded(ctx, keys, state) : await dumpKeys(ctx, ctx.src, keys, state);
   const m = idx.length;
   const dumpedKeys = idx.map((i) => keys[i]);
   const payloads: (Buffer | null)[] = new Array(m).fill(null);
   const ttls = new Float64Array(m).fill(-1);
+  const persistent = ctx.tgts.map(() => 0);
   if (m > 0) {
-    throwIfTransient(replies, 'DUMP');
+    throwIfTransient(read.payloads, 'DUMP');
+    throwIfTransient(read.errors, 'TTL');
     let payloadBytes = 0;
     for (let j = 0; j < m; j++) {
       const i = idx[j];
-      const p = replies[2 * j];
-      const t = replies[2 * j + 1];
-      // PTTL 0: the key expires this very millisecond (RESTORE with ttl 0 would make it persistent).
-      if (p === null || t === -2 || t === 0) {
+      const p = read.payloads[j];
+      const left = read.left[j];
+      // Gone, or expiring this very millisecond (RESTORE with ttl 0 would make it persistent).
+      if (p === null || left <= 0) {
         state[i] = EXPIRED;
         continue;
       }
@@ -225,6 +243,11 @@ export async function copyBatch(
         state[i] = SKIPPED; // accounted for by the failure
         continue;
       }
+      if (Number.isNaN(left)) {
+        failures.push({ i, target: 0, errorClass: 'other', retryable: false, message: `TTL: ${read.errors[j]?.message ?? 'unreadable'}` });
+        state[i] = SKIPPED;
+        continue;
+      }
       dumpSize[i] = p.length;
       if (mode === 'guarded-dump' && p.length > ctx.maxSmallDump) {
         // Above the threshold yet let through (the guard's floor under tiny thresholds, or
@@ -233,14 +256,15 @@ export async function copyBatch(
         continue;
       }
       payloads[j] = p;
-      ttls[j] = spec.preserveTtl && typeof t === 'number' && t > 0 ? t : 0;
+      ttls[j] = spec.preserveTtl && Number.isFinite(left) ? left : 0;
       payloadBytes += p.length;
     }
     if (hooks.takeBytes) await hooks.takeBytes(payloadBytes);
 
-    // TTL tolerance: restore with what is left now, so the target never outlives the
-    // source by more than the RESTORE's own transit (sub-ms to a few ms).
-    const elapsed = performance.now() - tDump;
+    // TTL tolerance: restore with what is left now (remaining as of the replies' arrival,
+    // minus the time since), so the target never outlives the source by more than the
+    // RESTORE's own transit (sub-ms to a few ms).
+    const elapsed = performance.now() - read.at;
     for (let j = 0; j < m; j++) {
       if (payloads[j] === null || ttls[j] <= 0) continue;
       const left = Math.ceil(ttls[j] - elapsed);
@@ -263,7 +287,10 @@ export async function copyBatch(
         const replies = perTarget[ti];
         for (let r = 0; r < replies.length; r++) {
           const v = replies[r];
-          if (!(v instanceof RespError)) continue;
+          if (!(v instanceof RespError)) {
+            if (ttls[order[r]] === 0) persistent[ti]++;
+            continue;
+          }
           const j = order[r];
           if (isTransientReply(v)) throw new TransientError(`RESTORE: ${v.message}`);
           if (v.code === 'BUSYKEY') slow.push({ j, target: ti, kind: policy === 'Merge' ? 'merge' : 'dedupe' });
@@ -307,7 +334,7 @@ export async function copyBatch(
   const counts = emptyCounts();
   const worst = new Uint8Array(n); // 0 ok, 1 conflict, 2 error
   for (const f of failures) {
-    const w = f.errorClass === 'conflict' || f.errorClass === 'merge_undefined' ? 1 : 2;
+    const w = CONFLICT_CLASSES.includes(f.errorClass) ? 1 : 2;
     if (w > worst[f.i]) worst[f.i] = w;
   }
   for (let i = 0; i < n; i++) {
@@ -331,7 +358,7 @@ export async function copyBatch(
     retryable: f.retryable,
     target: f.target,
   }));
-  return { counts, errors };
+  return { counts, errors, persistent };
 }
 
 /** Indices of the keys still to copy the fast way. */
@@ -374,12 +401,12 @@ async function probeKeys(ctx: DbContext, keys: Buffer[], state: Uint8Array, size
   }
 }
 
-/** DUMP + PTTL of the keys still to do, in one pipeline on `link`. */
-async function dumpKeys(link: Link, keys: Buffer[], state: Uint8Array): Promise<Dumped> {
+/** DUMP + remaining TTL of the keys still to do, in one pipeline on `link`. */
+async function dumpKeys(ctx: DbContext, link: Link, keys: Buffer[], state: Uint8Array): Promise<Dumped> {
   const idx = todo(state);
-  if (idx.length === 0) return { idx, replies: [], at: performance.now() };
-  const replies = await link.sendRaw(encodeKeyCommands([DUMP, PTTL], idx.map((i) => keys[i])), 2 * idx.length);
-  return { idx, replies, at: performance.now() };
+  if (idx.length === 0) return { idx, read: { payloads: [], left: new Float64Array(0), errors: [], at: performance.now() } };
+  const sel = idx.map((i) => keys[i]);
+  return { idx, read: await readDumps(link, sel, await ctx.expiryRead(sel[0])) };
 }
 
 /**
@@ -397,12 +424,12 @@ async function dumpKeys(link: Link, keys: Buffer[], state: Uint8Array): Promise<
  */
 async function dumpGuarded(ctx: DbContext, keys: Buffer[], state: Uint8Array): Promise<Dumped> {
   try {
-    return await dumpKeys(ctx.dump, keys, state);
+    return await dumpKeys(ctx, ctx.dump, keys, state);
   } catch (err) {
     if (!isBulkRefused(err)) throw err;
     ctx.noteGuardTrip(err);
     await probeKeys(ctx, keys, state, true, undefined);
-    return dumpKeys(ctx.src, keys, state);
+    return dumpKeys(ctx, ctx.src, keys, state);
   }
 }
 

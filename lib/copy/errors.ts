@@ -7,6 +7,12 @@ import { RedisClientError } from '../redis/errors';
 import { RespError } from '../resp/types';
 import type { ErrorClass } from './types';
 
+/**
+ * Error classes a key's outcome counts as a *conflict* (the target holds something else
+ * and the policy leaves it), not an error; a key failing both ways counts as an error.
+ */
+export const CONFLICT_CLASSES: readonly ErrorClass[] = ['conflict', 'merge_undefined'];
+
 /** Reply codes that mean "the server is not ready right now": retry the whole batch. */
 const TRANSIENT_CODES = new Set(['LOADING', 'BUSY', 'MASTERDOWN', 'TRYAGAIN', 'CLUSTERDOWN']);
 

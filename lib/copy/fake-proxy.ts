@@ -1,8 +1,9 @@
 /**
  * A tiny RESP proxy for tests (STYLE.md point 13: only for faults a real Redis cannot
- * produce on cue): forwards every command to a real Redis, except that RESTORE is
- * answered with the error an older Redis gives for a newer RDB payload. Replies go back
- * in request order whether they came from the backend or from the proxy itself.
+ * produce on cue): forwards every command to a real Redis, except that one command is
+ * answered with an error of the proxy's own — RESTORE with the error an older Redis gives
+ * for a newer RDB payload, or a command an older Redis does not have (PEXPIRETIME before
+ * 7.0). Replies go back in request order whether they came from the backend or the proxy.
  */
 import net from 'node:net';
 import { ReplyFramer, frameViews } from '../resp/framer';
@@ -10,13 +11,23 @@ import { RequestFramer } from '../resp/request';
 
 export interface FakeProxy {
   port: number;
-  restoresRejected: number;
+  /** Commands answered with the proxy's error so far. */
+  rejected: number;
   close(): Promise<void>;
 }
 
-export async function startRestoreRejectingProxy(backendPort: number, message = 'ERR DUMP payload version or checksum are wrong'): Promise<FakeProxy> {
+export function startRestoreRejectingProxy(backendPort: number, message = 'ERR DUMP payload version or checksum are wrong'): Promise<FakeProxy> {
+  return startRejectingProxy(backendPort, 'restore', message);
+}
+
+/** A Redis without `command` (lower case), as a server older than it answers. */
+export function startOlderServerProxy(backendPort: number, command: string): Promise<FakeProxy> {
+  return startRejectingProxy(backendPort, command, `ERR unknown command '${command.toUpperCase()}', with args beginning with: `);
+}
+
+async function startRejectingProxy(backendPort: number, command: string, message: string): Promise<FakeProxy> {
   const sockets = new Set<net.Socket>();
-  const state = { restoresRejected: 0 };
+  const state = { rejected: 0 };
   const server = net.createServer((client) => {
     sockets.add(client);
     const backend = net.connect(backendPort, '127.0.0.1');
@@ -37,8 +48,8 @@ export async function startRestoreRejectingProxy(backendPort: number, message = 
     backend.on('data', (d) => backendFramer.write(d));
     const reqFramer = new RequestFramer(
       (cmd) => {
-        if (cmd.name() === 'restore') {
-          state.restoresRejected++;
+        if (cmd.name() === command) {
+          state.rejected++;
           slots.push(Buffer.from(`-${message}\r\n`));
           flush();
         } else {
@@ -64,8 +75,8 @@ export async function startRestoreRejectingProxy(backendPort: number, message = 
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
-    get restoresRejected() {
-      return state.restoresRejected;
+    get rejected() {
+      return state.rejected;
     },
     async close() {
       for (const s of sockets) s.destroy();

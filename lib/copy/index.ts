@@ -6,7 +6,7 @@
  */
 export * from './types';
 export { CopyRun } from './run';
-export { verify, repair, retryErrorKeys } from './verify';
+export { verify, repair, repairScope, retryErrorKeys, type ScopeRepair } from './verify';
 export { MemoryCopyStore } from './memory-store';
 export { globMatch } from './glob';
-export { classifyReply, isPayloadRejection } from './errors';
+export { classifyReply, CONFLICT_CLASSES, isPayloadRejection } from './errors';

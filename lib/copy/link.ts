@@ -18,13 +18,17 @@ export function connectionOptions(t: RedisTarget, db: number, clientName: string
 export class Link {
   private current: RedisConnection | null = null;
   private closed = false;
+  /** The connection whose run_id was last reported (several callers may await one connect). */
+  private reported: RedisConnection | null = null;
 
   /**
-   * Called with the server's run_id after every new connection (set on source links:
-   * a changed run_id means the server restarted, and SCAN cursors of the old process
-   * mean nothing to the new one — its hash seed is random per start).
+   * Called with the server's run_id after every new connection; `reconnected` when an
+   * earlier connection of this link had been reported (a reconnect after a loss). A
+   * changed run_id means the server restarted: SCAN cursors of the old process mean
+   * nothing to the new one (its hash seed is random per start), and a target may have
+   * come back without the keys copied to it.
    */
-  onRunId: ((runId: string) => void) | undefined;
+  onRunId: ((runId: string, reconnected: boolean) => void) | undefined;
 
   constructor(
     readonly target: RedisTarget,
@@ -44,7 +48,11 @@ export class Link {
     }
     const fresh = c.status !== 'ready';
     await c.connect();
-    if (fresh && this.onRunId) this.onRunId(await runIdOf(c));
+    if (fresh && this.onRunId && this.reported !== c) {
+      const reconnected = this.reported !== null;
+      this.reported = c;
+      this.onRunId(await runIdOf(c), reconnected);
+    }
     return c;
   }
 
@@ -94,6 +102,15 @@ export class ReplyError extends Error {
     super(`${command}: ${reply.message}`);
     this.name = 'ReplyError';
   }
+}
+
+/** INFO keyspace -> { db: keys }. */
+export async function keyspace(link: Link): Promise<Record<number, number>> {
+  const info = await link.callOk('INFO', 'keyspace');
+  const text = replyText(info);
+  const out: Record<number, number> = {};
+  for (const m of text.matchAll(/^db(\d+):keys=(\d+)/gm)) out[Number(m[1])] = Number(m[2]);
+  return out;
 }
 
 /** The server's run_id (INFO server), '' when it cannot be read. */

@@ -17,8 +17,10 @@ import type { Logger } from '../logger';
 import { copyBatch, DbContext, type BatchOutcome } from './batch';
 import { isTransientError } from './errors';
 import { globMatch } from './glob';
-import { Link, replyText, runIdOf } from './link';
+import { Link, keyspace, runIdOf } from './link';
 import { RateMeter, TokenBucket } from './rate';
+import { estimateScope, type ScopeFilter } from './scope';
+import { describeTarget, TargetWatch, type TargetLoss } from './targets';
 import { arr } from './typed';
 import {
   DEFAULTS,
@@ -32,7 +34,11 @@ import {
   type DbCheckpoint,
   type DbCounts,
   type ErrorKeyRecord,
+  type EstimateKind,
+  type RecoveryNotice,
 } from './types';
+
+export { keyspace };
 
 const COUNT_FIELDS = ['scanned', 'copied', 'skipped', 'expired', 'conflicts', 'errors', 'bytes'] as const;
 
@@ -46,19 +52,23 @@ function restartDb(d: DbCheckpoint): void {
   d.cursor = '0';
   d.done = false;
   d.rescans = (d.rescans ?? 0) + 1;
+  delete d.persistent;
+  delete d.resolved;
 }
+
+/**
+ * Losses of one target a run answers by copying again; one more fails the run (a target
+ * that evicts keys, say, would otherwise be copied to forever).
+ */
+const MAX_TARGET_RECOVERIES = 3;
+/** Target keyspace checks while a run goes on (signal 3 in targets.ts). */
+const TARGET_CHECK_MS = 5000;
+
+/** Estimate kinds from the most exact to the least (the run reports the least exact of its dbs). */
+const ESTIMATE_ORDER: EstimateKind[] = ['final', 'keyspace', 'counted', 'sampled'];
 
 function zeroCounts(): DbCounts {
   return { scanned: 0, copied: 0, skipped: 0, expired: 0, conflicts: 0, errors: 0, bytes: 0 };
-}
-
-/** INFO keyspace -> { db: keys }. */
-export async function keyspace(link: Link): Promise<Record<number, number>> {
-  const info = await link.callOk('INFO', 'keyspace');
-  const text = replyText(info);
-  const out: Record<number, number> = {};
-  for (const m of text.matchAll(/^db(\d+):keys=(\d+)/gm)) out[Number(m[1])] = Number(m[2]);
-  return out;
 }
 
 /** Source db -> target db for a spec: the explicit mapping, or every db with keys -> same index. */
@@ -70,7 +80,7 @@ export async function resolveDatabases(spec: CopySpec, ks: Record<number, number
 }
 
 /** SCAN arguments and the client-side filters a spec needs. */
-export function scanPlan(spec: CopySpec): { extra: string[]; patterns: Buffer[] | undefined; types: Set<string> | undefined } {
+export function scanPlan(spec: CopySpec): ScopeFilter {
   const extra: string[] = [];
   let patterns: Buffer[] | undefined;
   let types: Set<string> | undefined;
@@ -80,7 +90,7 @@ export function scanPlan(spec: CopySpec): { extra: string[]; patterns: Buffer[] 
   const t = spec.types?.filter((x) => x.length > 0) ?? [];
   if (t.length === 1) extra.push('TYPE', t[0]);
   else if (t.length > 1) types = new Set(t);
-  return { extra, patterns, types };
+  return { extra, patterns, types, allPatterns: match.map((p) => Buffer.from(p)), allTypes: t.length > 0 ? new Set(t) : undefined };
 }
 
 interface PendingBatch {
@@ -98,10 +108,13 @@ interface DbJob {
   cp: DbCheckpoint;
   /** Live counts: committed plus completed-but-uncommitted batches. */
   live: DbCounts;
+  /** Keys in scope, as `estimateKind` says (scope.ts). */
   estimated: number;
+  estimateKind: EstimateKind;
   nextSeq: number;
   nextCommit: number;
   done: Map<number, PendingBatch>;
+  /** Bumped whenever the db's pass starts over: batches and SCAN replies of an older generation are dropped. */
   gen: number;
   /** Set when a source connection found a new run_id: the scan must start over. */
   sourceRestarted: boolean;
@@ -109,7 +122,9 @@ interface DbJob {
 
 export interface CopyRun {
   on(event: 'progress', listener: (p: CopyProgress) => void): this;
+  on(event: 'recovery', listener: (r: RecoveryNotice) => void): this;
   once(event: 'progress', listener: (p: CopyProgress) => void): this;
+  once(event: 'recovery', listener: (r: RecoveryNotice) => void): this;
 }
 
 export class CopyRun extends EventEmitter implements CopyTouchSink {
@@ -137,6 +152,12 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
   private readonly progressIntervalMs: number;
   private ran = false;
   private resumed = false;
+  private readonly watch: TargetWatch;
+  private readonly recoveries = new Map<number, number>();
+  private targetCheck: Promise<void> | undefined;
+  /** Bumped each time every db starts over for a target: a keyspace check begun before is stale. */
+  private epoch = 0;
+  private checkTimer: NodeJS.Timeout | undefined;
 
   constructor(
     spec: CopySpec,
@@ -149,6 +170,7 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
     this.keysBucket = new TokenBucket(spec.rateLimit?.keysPerSec);
     this.bytesBucket = new TokenBucket(spec.rateLimit?.bytesPerSec);
     this.progressIntervalMs = opts.progressIntervalMs ?? 1000;
+    this.watch = new TargetWatch(spec.targets, this.tag, (l) => this.targetLost(l), () => this.checkTargetsSoon());
     if (opts.signal) {
       if (opts.signal.aborted) this.cancel();
       else opts.signal.addEventListener('abort', () => this.cancel(), { once: true });
@@ -223,11 +245,23 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
     this.ran = true;
     this.emitTimer = setInterval(() => this.emitProgress(false), this.progressIntervalMs);
     this.emitTimer.unref();
+    this.checkTimer = setInterval(() => this.checkTargetsSoon(), TARGET_CHECK_MS);
+    this.checkTimer.unref();
     try {
       await this.prepare();
       this.log.info({ dbs: this.jobs.map((j) => `${j.ctx.srcDb}->${j.ctx.tgtDb}`), resumed: this.resumed }, 'copy started');
-      await Promise.all(this.jobs.map((j) => this.scanLoop(j)));
-      await this.drain();
+      // A pass ends when every db is done; it is over only if the targets still hold what
+      // was copied (targets.ts). A db that started over meanwhile gets another pass.
+      for (;;) {
+        await Promise.all(this.jobs.map((j) => this.scanLoop(j)));
+        await this.drain();
+        await this.saveChain;
+        if (this.stopping()) break;
+        if (this.jobs.some((j) => !j.cp.done)) continue;
+        await this.targetCheck;
+        await this.retrying('target check', () => this.watch.check(this.mustHold(), this.epoch));
+        if (this.jobs.every((j) => j.cp.done) || this.stopping()) break;
+      }
       await this.saveChain;
     } catch (err) {
       this.failure ??= (err as Error).message;
@@ -235,7 +269,9 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
       await this.saveChain.catch(() => undefined);
     } finally {
       clearInterval(this.emitTimer);
-      await Promise.all(this.jobs.map((j) => j.ctx.close()));
+      clearInterval(this.checkTimer);
+      await this.targetCheck;
+      await Promise.all([...this.jobs.map((j) => j.ctx.close()), this.watch.close()]);
     }
     const final: CopyState = this.failure !== undefined ? 'failed' : this.cancelled && !this.jobs.every((j) => j.cp.done) ? 'cancelled' : 'completed';
     this.stateValue = final;
@@ -256,7 +292,9 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
     } finally {
       await probe.close();
     }
+    const targetRunIds = await this.watch.open();
     let pairs: Array<[number, number]>;
+    const sourceRestarted: number[] = [];
     if (cp) {
       this.checkpoint = cp;
       this.resumed = true;
@@ -266,6 +304,7 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
           if (d.done) continue;
           this.log.warn({ db: Number(db) }, 'source restarted since the checkpoint: scanning this db again from the start');
           restartDb(d);
+          sourceRestarted.push(Number(db));
         }
       }
       cp.source_run_id = runId;
@@ -273,29 +312,110 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
     } else {
       pairs = await resolveDatabases(this.spec, ks);
       const now = new Date().toISOString();
-      this.checkpoint = { version: 1, dbs: {}, source_run_id: runId, batches: 0, started_at: this.startedAt, updated_at: now };
+      this.checkpoint = { version: 1, dbs: {}, source_run_id: runId, target_run_ids: targetRunIds, batches: 0, started_at: this.startedAt, updated_at: now };
       for (const [s, t] of pairs) this.checkpoint.dbs[String(s)] = { cursor: '0', done: false, targetDb: t, ...zeroCounts() };
     }
-    this.jobs = pairs.map(([s, t]) => {
-      const c = this.checkpoint!.dbs[String(s)];
-      const job: DbJob = {
-        ctx: new DbContext(this.spec, s, t, this.tag, this.log),
-        key: String(s),
-        cp: c,
-        live: { scanned: c.scanned, copied: c.copied, skipped: c.skipped, expired: c.expired, conflicts: c.conflicts, errors: c.errors, bytes: c.bytes },
-        estimated: ks[s] ?? 0,
-        nextSeq: 0,
-        nextCommit: 0,
-        done: new Map(),
-        gen: 0,
-        sourceRestarted: false,
-      };
-      job.ctx.watchSource(runId, (id) => {
-        job.sourceRestarted = true;
-        this.checkpoint!.source_run_id = id;
-      });
-      return job;
+    const plan = scanPlan(this.spec);
+    this.jobs = await Promise.all(
+      pairs.map(async ([s, t]) => {
+        const c = this.checkpoint!.dbs[String(s)];
+        const ctx = new DbContext(this.spec, s, t, this.tag, this.log);
+        const scope = await estimateScope(ctx.srcSide, ks[s] ?? 0, plan);
+        const job: DbJob = {
+          ctx,
+          key: String(s),
+          cp: c,
+          live: { scanned: c.scanned, copied: c.copied, skipped: c.skipped, expired: c.expired, conflicts: c.conflicts, errors: c.errors, bytes: c.bytes },
+          estimated: scope.keys,
+          estimateKind: scope.kind,
+          nextSeq: 0,
+          nextCommit: 0,
+          done: new Map(),
+          gen: 0,
+          sourceRestarted: false,
+        };
+        ctx.watchSource(runId, (id) => {
+          job.sourceRestarted = true;
+          this.checkpoint!.source_run_id = id;
+        });
+        ctx.watchTargets((i, id, again) => this.watch.seen(i, id, again));
+        return job;
+      }),
+    );
+    if (sourceRestarted.length > 0) {
+      this.notice({ cause: 'source_restarted', dbs: sourceRestarted, message: `source restarted since the checkpoint (new run_id ${runId.slice(0, 8)}): its SCAN cursors are void, so db ${sourceRestarted.join(', ')} scan again from the start` });
+    }
+    // A target that restarted between the checkpoint and now may have come back without the keys.
+    const before = this.checkpoint!.target_run_ids ?? [];
+    targetRunIds.forEach((id, i) => {
+      if (before[i] && id && before[i] !== id) {
+        this.targetLost({ target: i, cause: 'target_restarted', message: `${describeTarget(this.spec.targets[i]!, i)} restarted since the checkpoint (run_id ${before[i]!.slice(0, 8)} → ${id.slice(0, 8)}): the keys copied to it before may be gone` });
+      }
     });
+    this.checkpoint!.target_run_ids = targetRunIds;
+  }
+
+  /** Starts the db's pass over: counts and cursor reset, batches of the old generation dropped at commit. */
+  private restartJob(job: DbJob): void {
+    job.gen++;
+    job.nextSeq = 0;
+    job.nextCommit = 0;
+    job.done.clear();
+    restartDb(job.cp);
+    job.live = { ...zeroCounts() };
+  }
+
+  /**
+   * A target lost (or may have lost) what was copied to it: every db is copied again from
+   * the start, so the target ends up whole. Other targets get the same keys again (under
+   * None they are recognised as identical, see batch.ts `existing`).
+   */
+  private targetLost(l: TargetLoss): void {
+    if (this.isFinal() || this.stopping() || (l.epoch !== undefined && l.epoch !== this.epoch)) return;
+    const n = (this.recoveries.get(l.target) ?? 0) + 1;
+    this.recoveries.set(l.target, n);
+    if (n > MAX_TARGET_RECOVERIES) {
+      this.failure ??= `${l.message}; this happened ${n} times in this run, so the copy stops: find out why the target drops keys (maxmemory-policy evicting them? something flushing it?), then resume`;
+      this.log.error({ target: l.target, losses: n }, 'target keeps losing copied keys: copy failed');
+      this.wakeAll();
+      return;
+    }
+    if (this.checkpoint) this.checkpoint.target_run_ids = this.watch.runIds();
+    this.epoch++;
+    for (const j of this.jobs) this.restartJob(j);
+    this.log.warn({ target: l.target, cause: l.cause }, 'target lost copied keys: copying every db again from the start');
+    this.notice({ cause: l.cause, target: l.target, dbs: this.jobs.map((j) => j.ctx.srcDb), message: `${l.message}; copying every db again from the start` });
+  }
+
+  private notice(r: RecoveryNotice): void {
+    this.emit('recovery', r);
+    this.emitProgress(true);
+  }
+
+  /** Per target: target db → persistent keys it must hold (committed; the largest source db when several map to one). */
+  private mustHold(): Array<Map<number, number>> {
+    return this.spec.targets.map((_, i) => {
+      const m = new Map<number, number>();
+      for (const j of this.jobs) {
+        const n = j.cp.persistent?.[i] ?? 0;
+        if (n > (m.get(j.ctx.tgtDb) ?? 0)) m.set(j.ctx.tgtDb, n);
+      }
+      return m;
+    });
+  }
+
+  /** A keyspace check of the targets in the background, unless one is running (errors: the batches will see them too). */
+  private checkTargetsSoon(): void {
+    if (this.targetCheck || this.jobs.length === 0 || this.isFinal()) return;
+    this.targetCheck = this.watch
+      .check(this.mustHold(), this.epoch)
+      .catch((err) => this.log.debug({ err: (err as Error).message }, 'target check failed; retried later'))
+      .finally(() => (this.targetCheck = undefined));
+  }
+
+  private wakeAll(): void {
+    for (const w of this.pauseWaiters.splice(0)) w();
+    for (const w of this.slotWaiters.splice(0)) w();
   }
 
   private async waitTurn(): Promise<boolean> {
@@ -321,6 +441,9 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
   private async scanLoop(job: DbJob): Promise<void> {
     if (job.cp.done) return;
     const { extra, patterns, types } = scanPlan(this.spec);
+    // The generation this loop's cursor belongs to: when the pass starts over (a restart
+    // seen by any connection, at any moment), keys scanned for the old one are dropped.
+    let gen = job.gen;
     let cursor = job.cp.cursor;
     const batchSize = Math.max(1, this.spec.batchSize);
     for (;;) {
@@ -336,13 +459,12 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
           // old generation are dropped at commit; their keys are scanned again).
           job.sourceRestarted = false;
           this.log.warn({ db: job.ctx.srcDb }, 'source restarted: scanning this db again from the start');
-          job.gen++;
-          job.nextSeq = 0;
-          job.nextCommit = 0;
-          job.done.clear();
-          restartDb(job.cp);
-          job.live = { ...zeroCounts() };
-          cursor = '0';
+          this.restartJob(job);
+          this.notice({ cause: 'source_restarted', dbs: [job.ctx.srcDb], message: `source restarted (new run_id ${(this.checkpoint!.source_run_id ?? '').slice(0, 8)}): its SCAN cursors are void, so db ${job.ctx.srcDb} scans again from the start` });
+        }
+        if (job.gen !== gen) {
+          gen = job.gen;
+          cursor = job.cp.cursor;
           keys = [];
           continue;
         }
@@ -356,14 +478,21 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
       }
       if (!(await this.waitTurn())) return;
       await this.keysBucket.take(keys.length, () => this.stopping());
-      const batch: PendingBatch = { seq: job.nextSeq++, gen: job.gen, cursorAfter: cursor, last: cursor === '0' };
+      if (job.gen !== gen) {
+        // Started over while this batch waited for its turn.
+        gen = job.gen;
+        cursor = job.cp.cursor;
+        continue;
+      }
+      const batch: PendingBatch = { seq: job.nextSeq++, gen, cursorAfter: cursor, last: cursor === '0' };
       this.inflight++;
       void this.runBatch(job, batch, keys, types).finally(() => this.releaseSlot());
       if (batch.last) return;
     }
   }
 
-  private async withRetry<T>(job: DbJob, fn: () => Promise<T>, what: string): Promise<T> {
+  /** Retries a transient failure (connection, LOADING...) with the run's backoff. */
+  private async retrying<T>(what: string, fn: () => Promise<T>, onRetry?: () => void): Promise<T> {
     const r = { ...DEFAULTS.retry, ...this.spec.retry };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -371,11 +500,15 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
       } catch (err) {
         if (!isTransientError(err) || attempt >= r.attempts || this.failure !== undefined) throw err;
         const delay = Math.min(r.maxBackoffMs, r.minBackoffMs * 2 ** Math.min(attempt - 1, 10));
-        this.log.warn({ db: job.ctx.srcDb, what, attempt, delayMs: delay, err: (err as Error).message }, 'copy retrying after transient failure');
-        job.ctx.reset();
+        this.log.warn({ what, attempt, delayMs: delay, err: (err as Error).message }, 'copy retrying after transient failure');
+        onRetry?.();
         await new Promise((res) => setTimeout(res, delay));
       }
     }
+  }
+
+  private withRetry<T>(job: DbJob, fn: () => Promise<T>, what: string): Promise<T> {
+    return this.retrying(`db ${job.ctx.srcDb} ${what}`, fn, () => job.ctx.reset());
   }
 
   private async runBatch(job: DbJob, batch: PendingBatch, keys: Buffer[], types: Set<string> | undefined): Promise<void> {
@@ -395,10 +528,10 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
     } catch (err) {
       this.failure ??= `db ${job.ctx.srcDb}: ${(err as Error).message}`;
       this.log.error({ db: job.ctx.srcDb, err: (err as Error).message }, 'copy batch failed after retries');
-      for (const w of this.pauseWaiters.splice(0)) w();
+      this.wakeAll();
       return;
     }
-    if (batch.gen !== job.gen) return; // scanned before a source restart: superseded
+    if (batch.gen !== job.gen) return; // scanned before the pass started over: superseded
     addCounts(job.live, batch.outcome.counts);
     this.meter.add(batch.outcome.counts.scanned, batch.outcome.counts.bytes);
     job.done.set(batch.seq, batch);
@@ -415,6 +548,8 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
       job.done.delete(job.nextCommit);
       job.nextCommit++;
       addCounts(job.cp, b.outcome!.counts);
+      const persistent = (job.cp.persistent ??= this.spec.targets.map(() => 0));
+      b.outcome!.persistent.forEach((n, i) => (persistent[i] = (persistent[i] ?? 0) + n));
       job.cp.cursor = b.cursorAfter;
       if (b.last) job.cp.done = true;
       rows.push(...b.outcome!.errors);
@@ -445,10 +580,15 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
     const total = zeroCounts();
     const perDb: CopyProgress['per_db'] = {};
     let estimated = 0;
+    let kind = 0;
     for (const j of this.jobs) {
       addCounts(total, j.live);
-      estimated += j.estimated;
-      perDb[j.key] = { ...j.live, done: j.cp.done, target_db: j.ctx.tgtDb, estimated_total: j.estimated };
+      // A finished db's scope is what it scanned; a running one never shows more than 100%.
+      const est = j.cp.done ? j.live.scanned : Math.max(j.estimated, j.live.scanned);
+      const estimate: EstimateKind = j.cp.done ? 'final' : j.estimateKind;
+      estimated += est;
+      kind = Math.max(kind, ESTIMATE_ORDER.indexOf(estimate));
+      perDb[j.key] = { ...j.live, done: j.cp.done, target_db: j.ctx.tgtDb, estimated_total: est, estimate };
     }
     const { keysPerSec, bytesPerSec } = this.meter.rates();
     const left = Math.max(0, estimated - total.scanned);
@@ -458,6 +598,7 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
       keys_per_sec: Math.round(keysPerSec),
       bytes_per_sec: Math.round(bytesPerSec),
       estimated_total: estimated,
+      estimate: ESTIMATE_ORDER[kind]!,
       eta_s: this.isFinal() ? 0 : keysPerSec > 0 ? Math.round(left / keysPerSec) : null,
       per_db: perDb,
       started_at: this.startedAt,

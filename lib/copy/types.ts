@@ -131,8 +131,18 @@ export interface DbCheckpoint extends DbCounts {
   done: boolean;
   /** Target db this source db maps to (kept so a resume uses the same mapping). */
   targetDb?: number;
-  /** Times this db's scan started over because the source restarted. */
+  /** Times this db's scan started over (the source restarted, or a target lost data). */
   rescans?: number;
+  /**
+   * Keys of this pass whose error a person resolved without a copy. Kept by the host
+   * (lib/copy-jobs), not the engine; a new pass starts it over like the counts.
+   */
+  resolved?: number;
+  /**
+   * Per target: keys without expiry RESTOREd there by this pass (committed batches). The
+   * target db must hold at least about this many keys; far fewer means its data went away.
+   */
+  persistent?: number[];
 }
 
 export interface Checkpoint {
@@ -144,6 +154,12 @@ export interface Checkpoint {
    * so unfinished dbs scan again from 0 with their counts reset.
    */
   source_run_id?: string;
+  /**
+   * Each target's run_id when the checkpoint was taken. A restarted target may have come
+   * back without the keys copied so far (no persistence, or an older RDB): a different
+   * run_id on resume copies every db again from the start.
+   */
+  target_run_ids?: string[];
   /** Batches committed so far (all dbs). */
   batches: number;
   started_at: string;
@@ -188,23 +204,48 @@ export interface CopyStore {
 
 export type CopyState = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
 
+/**
+ * How `estimated_total` was found: `keyspace` (INFO keyspace: the whole db is in scope),
+ * `counted` (a SCAN with the job's filters counted the keys in scope at the start),
+ * `sampled` (too many keys to count first: the share of RANDOMKEY samples in scope),
+ * `final` (the db is done: what it scanned).
+ */
+export type EstimateKind = 'keyspace' | 'counted' | 'sampled' | 'final';
+
 export interface DbProgress extends DbCounts {
   done: boolean;
   target_db: number;
+  /** Keys in the job's scope (MATCH / TYPE), estimated as `estimate` says; never below `scanned`. */
   estimated_total: number;
+  estimate: EstimateKind;
 }
 
 export interface CopyProgress extends DbCounts {
   state: CopyState;
   keys_per_sec: number;
   bytes_per_sec: number;
-  /** Sum of the source's INFO keyspace key counts of the copied dbs (not MATCH/TYPE-aware). */
+  /** Keys in the job's scope (MATCH / TYPE) over the copied dbs; see DbProgress.estimate. */
   estimated_total: number;
+  /** The least exact of the dbs' estimates. */
+  estimate: EstimateKind;
   eta_s: number | null;
   per_db: Record<string, DbProgress>;
   started_at: string;
   updated_at: string;
   error?: string;
+}
+
+/**
+ * The run found that work already done may be lost and copies again (emitted as
+ * 'recovery'; the host records `message` in the job's history).
+ */
+export interface RecoveryNotice {
+  cause: 'target_restarted' | 'target_data_lost' | 'source_restarted';
+  /** The target concerned (target causes). */
+  target?: number;
+  /** Source dbs copied again from the start. */
+  dbs: number[];
+  message: string;
 }
 
 export interface CopyRunOptions {
@@ -236,6 +277,8 @@ export interface VerifyOptions {
   keys?: { key: Buffer; db: number }[];
   /** Longest mismatches list (counts are always complete). Default 1000. */
   maxMismatches?: number;
+  /** Every mismatch, a chunk (≤ 500 keys' worth) at a time as found: nothing is left out for the list's bound. */
+  onMismatches?: (found: Mismatch[]) => Promise<void>;
   log?: Logger;
 }
 

@@ -71,7 +71,13 @@ export async function verify(spec: CopySpec, opts: VerifyOptions): Promise<Verif
 
   const check = async (ctx: DbContext, keys: Buffer[]) => {
     for (let off = 0; off < keys.length; off += VERIFY_CHUNK) {
-      await checkChunk(ctx, keys.slice(off, off + VERIFY_CHUNK), types, tol, result, note);
+      const found: Mismatch[] = [];
+      const noteChunk = (key: Buffer, db: number, target: number, kind: MismatchKind, detail: string) => {
+        note(key, db, target, kind, detail);
+        if (opts.onMismatches) found.push({ key: Buffer.from(key), db, target, kind, detail });
+      };
+      await checkChunk(ctx, keys.slice(off, off + VERIFY_CHUNK), types, tol, result, noteChunk);
+      if (found.length > 0) await opts.onMismatches!(found);
     }
   };
 
@@ -216,21 +222,96 @@ function ttlDiff(src: number, tgt: number, preserve: boolean, tol: number): stri
  * key gone from the source since verification is deleted on that target.
  */
 export async function repair(spec: CopySpec, mismatches: Mismatch[], opts: { log?: Logger } = {}): Promise<RepairResult> {
-  const log = (opts.log ?? silent).child({ component: 'repair' });
-  const { pairs } = await dbPairs(spec);
-  const out: RepairResult = { repaired: 0, removed: 0, failed: [] };
-  const groups = new Map<string, { db: number; target: number; keys: Map<string, Buffer> }>();
-  for (const m of mismatches) {
-    const id = `${m.db}:${m.target}`;
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = { db: m.db, target: m.target, keys: new Map() }));
-    g.keys.set(m.key.toString('latin1'), m.key);
+  const log = opts.log ?? silent;
+  const r = new Repairer(spec, log);
+  try {
+    const out = await r.repair(mismatches);
+    log.child({ component: 'repair' }).info({ repaired: out.repaired, removed: out.removed, failed: out.failed.length }, 'repair finished');
+    return out;
+  } finally {
+    await r.close();
   }
-  const tag = randomBytes(4).toString('hex');
-  for (const g of groups.values()) {
-    const one: CopySpec = { ...spec, targets: [spec.targets[g.target]], conflictPolicy: 'Replace' };
-    const ctx = new DbContext(one, g.db, targetDbOf(pairs, g.db), tag, log);
-    try {
+}
+
+export interface ScopeRepair extends RepairResult {
+  /** Keys compared. */
+  checked: number;
+  /** Divergent keys found (one per key and target). */
+  found: number;
+}
+
+/**
+ * Brings every divergent key of the job's scope back, however many: a full verification
+ * that repairs each chunk's divergent keys as it finds them (memory stays one chunk).
+ * `onChunk` sees each chunk's outcome (e.g. to record failures) and `failed` holds only
+ * the last chunk's failures.
+ */
+export async function repairScope(
+  spec: CopySpec,
+  opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void> } = {},
+): Promise<ScopeRepair> {
+  const log = opts.log ?? silent;
+  const r = new Repairer(spec, log);
+  const out: ScopeRepair = { checked: 0, found: 0, repaired: 0, removed: 0, failed: [] };
+  try {
+    const v = await verify(spec, {
+      mode: 'full',
+      ttlToleranceMs: opts.ttlToleranceMs,
+      maxMismatches: 0,
+      log,
+      onMismatches: async (found) => {
+        const res = await r.repair(found);
+        out.found += found.length;
+        out.repaired += res.repaired;
+        out.removed += res.removed;
+        out.failed = res.failed;
+        await opts.onChunk?.(found, res);
+      },
+    });
+    out.checked = v.checked;
+  } finally {
+    await r.close();
+  }
+  log.child({ component: 'repair' }).info({ checked: out.checked, found: out.found, repaired: out.repaired, removed: out.removed }, 'scope repaired');
+  return out;
+}
+
+/** Repairs mismatches chunk after chunk over connections kept per (db, target). */
+class Repairer {
+  private pairs: Array<[number, number]> | undefined;
+  private readonly contexts = new Map<string, DbContext>();
+  private readonly tag = randomBytes(4).toString('hex');
+  private readonly log: Logger;
+
+  constructor(
+    private readonly spec: CopySpec,
+    log: Logger,
+  ) {
+    this.log = log.child({ component: 'repair' });
+  }
+
+  private async ctx(db: number, target: number): Promise<DbContext> {
+    this.pairs ??= (await dbPairs(this.spec)).pairs;
+    const id = `${db}:${target}`;
+    let c = this.contexts.get(id);
+    if (!c) {
+      const one: CopySpec = { ...this.spec, targets: [this.spec.targets[target]], conflictPolicy: 'Replace' };
+      this.contexts.set(id, (c = new DbContext(one, db, targetDbOf(this.pairs, db), this.tag, this.log)));
+    }
+    return c;
+  }
+
+  async repair(mismatches: Mismatch[]): Promise<RepairResult> {
+    const out: RepairResult = { repaired: 0, removed: 0, failed: [] };
+    const groups = new Map<string, { db: number; target: number; keys: Map<string, Buffer> }>();
+    for (const m of mismatches) {
+      const id = `${m.db}:${m.target}`;
+      let g = groups.get(id);
+      if (!g) groups.set(id, (g = { db: m.db, target: m.target, keys: new Map() }));
+      g.keys.set(m.key.toString('latin1'), m.key);
+    }
+    for (const g of groups.values()) {
+      const ctx = await this.ctx(g.db, g.target);
       const keys = [...g.keys.values()];
       const exists = await ctx.src.pipeline(keys.map((k) => ['EXISTS', k]));
       const gone = keys.filter((_, i) => exists[i] === 0);
@@ -239,17 +320,19 @@ export async function repair(spec: CopySpec, mismatches: Mismatch[], opts: { log
         await ctx.tgts[0].pipeline(gone.map((k) => ['DEL', k]));
         out.removed += gone.length;
       }
-      for (let off = 0; off < present.length; off += spec.batchSize) {
-        const r = await copyBatch(ctx, present.slice(off, off + spec.batchSize), 'Replace');
+      for (let off = 0; off < present.length; off += this.spec.batchSize) {
+        const r = await copyBatch(ctx, present.slice(off, off + this.spec.batchSize), 'Replace');
         out.repaired += r.counts.copied;
         out.failed.push(...r.errors.map((e) => ({ ...e, target: g.target })));
       }
-    } finally {
-      await ctx.close();
     }
+    this.log.debug({ repaired: out.repaired, removed: out.removed, failed: out.failed.length }, 'repair chunk finished');
+    return out;
   }
-  log.info({ repaired: out.repaired, removed: out.removed, failed: out.failed.length }, 'repair finished');
-  return out;
+
+  async close(): Promise<void> {
+    await Promise.all([...this.contexts.values()].map((c) => c.close()));
+  }
 }
 
 /**

@@ -41,4 +41,15 @@ describe.each(await dbKinds())('migrations on %s', (kind) => {
     await p.user.delete({ where: { id: user.id } });
     expect(await p.session.count()).toBe(0);
   });
+
+  it('give the copy job models the columns the client expects', async () => {
+    const p = db.prisma;
+    const job = await p.copyJob.create({ data: { source: 's', targets: ['t'], spec: {}, status: 'completed_with_errors', resolved: 3n, runToken: 'r', createdBy: 'u' } });
+    await p.copyJobTransition.create({ data: { jobId: job.id, fromState: 'running', toState: 'completed_with_errors', event: 'complete_with_errors', actor: 'system' } });
+    await p.copyJobErrorKey.create({ data: { jobId: job.id, target: 0, db: 0, key: new Uint8Array([0, 1]), errorClass: 'target_oom', message: 'OOM', resolved: true, resolution: 'accepted' } });
+    const v = await p.copyJobVerification.create({ data: { jobId: job.id, mode: 'full', createdBy: 'u', repairStatus: 'partial', repairRemoved: 2, repairRescanned: true, repairMessage: 'm' } });
+    const loaded = await p.copyJob.findUniqueOrThrow({ where: { id: job.id }, include: { transitions: true, errorKeys: true, verifications: true } });
+    expect(loaded).toMatchObject({ status: 'completed_with_errors', resolved: 3n, runToken: 'r', errorKeys: [{ resolution: 'accepted' }], verifications: [{ id: v.id, repairRemoved: 2, repairRescanned: true, repairMessage: 'm' }] });
+    await p.copyJob.delete({ where: { id: job.id } });
+  });
 });

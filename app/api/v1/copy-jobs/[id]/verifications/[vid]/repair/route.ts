@@ -1,5 +1,5 @@
 import { verificationParams } from '@/lib/copy-jobs/schema';
 import { route } from '@/server/api/route';
 
-/** Re-copies the divergent keys of the verification; answers with the repaired count. */
-export const POST = route({ permission: 'operate', params: verificationParams }, async ({ ctx, actor, params }) => ctx.copyJobs.repair(actor, params.id, params.vid));
+/** Starts re-copying the verification's divergent keys in the background: 202 with repair status "running"; poll the verification. */
+export const POST = route({ permission: 'operate', params: verificationParams, status: 202 }, async ({ ctx, actor, params }) => ctx.copyJobs.repair(actor, params.id, params.vid));
