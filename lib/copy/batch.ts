@@ -12,7 +12,7 @@
  *   3. every target: RESTORE key ttl payload [REPLACE], encoded straight into one Buffer
  * Slow path, per key, on separate "side" connections so the hot pipelines never wait on it:
  *   BUSYKEY under None (already copied?), BUSYKEY under Merge, payload rejected by the
- *   target (type-based fallback), big keys (chunked copy), keys touched by the live path.
+ *   target (type-based fallback), big keys (chunked copy).
  *
  * A transient failure (connection reset, timeout, LOADING) throws: the caller retries the
  * whole batch, which is idempotent (REPLACE, or None's "identical means copied").
@@ -148,10 +148,6 @@ export class DbContext {
 export interface BatchHooks {
   /** Bytes about to be restored (rate limit); may wait. */
   takeBytes?(n: number): Promise<void>;
-  /** The live path wrote this key after `epoch` (skip it / re-copy it). */
-  touchedSince?(key: Buffer, epoch: number): boolean;
-  /** Current touch epoch, read when the batch starts. */
-  epoch?(): number;
 }
 
 export interface BatchOutcome {
@@ -205,11 +201,6 @@ export async function copyBatch(
   /** DUMP payload length per key, -1 until known (reported as ErrorKeyRecord.size). */
   const dumpSize = new Float64Array(n).fill(-1);
   let bytes = 0;
-  const epoch = hooks.epoch?.() ?? 0;
-
-  if (hooks.touchedSince) {
-    for (let i = 0; i < n; i++) if (hooks.touchedSince(keys[i], -1)) state[i] = SKIPPED;
-  }
 
   // 1. Probe: types (several TYPE filters), and sizes in 'memory-usage' mode, before any DUMP.
   const mode = ctx.bigKeyProbe;
@@ -321,13 +312,6 @@ export async function copyBatch(
     if (out.kind === 'copied') bytes += out.bytes;
     else if (out.kind === 'expired') state[i] = EXPIRED;
     else failures.push({ i, target, errorClass: out.errorClass, retryable: out.retryable, message: out.message, type: out.type });
-  }
-
-  // 5. Keys the live path wrote while this batch was in flight: our RESTORE may have
-  // overwritten the newer mirrored write, so copy them again from the source (which has it).
-  if (hooks.touchedSince) {
-    const again = keys.filter((k, i) => (state[i] === UNCOPIED || state[i] === BIG || state[i] === TYPED) && hooks.touchedSince!(k, epoch));
-    if (again.length > 0) await copyBatch(ctx, again, 'Replace', { takeBytes: hooks.takeBytes });
   }
 
   // Tally: one outcome per key (a failure on any target wins over success elsewhere).

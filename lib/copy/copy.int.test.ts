@@ -353,17 +353,35 @@ describe('copy: RESP3', () => {
   });
 });
 
-describe('copy: live-path hook', () => {
-  it('skips keys the live path touched', async () => {
+describe('copy: coordination with live mirroring', () => {
+  it('opens a window on every batch before its DUMPs and closes it after its RESTOREs, for every key', async () => {
     const s0 = await c(src);
-    await bulk(s0, [['SET', 'a', 'old'], ['SET', 'b', 'old']]);
+    await bulk(s0, Array.from({ length: 250 }, (_, i) => ['SET', `w:${i}`, String(i)]));
     const t0 = await c(tgt);
-    await ok(t0, 'SET', 'a', 'newer-from-live-path');
-    const r = new CopyRun(specFor(src, [tgt]), new MemoryCopyStore(), { log: quietLog });
-    r.markTouched(0, Buffer.from('a'));
+    const open = new Map<number, string[]>();
+    const closed: string[][] = [];
+    let next = 0;
+    const coordination = {
+      beginCopy: (_db: number, keys: readonly Buffer[]) => {
+        open.set(next, keys.map((k) => k.toString()));
+        return next++;
+      },
+      endCopy: (w: unknown) => {
+        closed.push(open.get(w as number)!);
+        open.delete(w as number);
+      },
+    };
+    const r = new CopyRun({ ...specFor(src, [tgt]), batchSize: 50, scanCount: 50 }, new MemoryCopyStore(), { log: quietLog, coordination });
     const p = await r.run();
-    expect(p.skipped).toBe(1);
-    expect(p.copied).toBe(1);
-    expect(String(await ok(t0, 'GET', 'a'))).toBe('newer-from-live-path');
+    expect(p.copied).toBe(250);
+    expect(open.size).toBe(0);
+    const keys = closed.flat().sort();
+    expect(keys).toEqual(Array.from({ length: 250 }, (_, i) => `w:${i}`).sort());
+    expect(Number(await ok(t0, 'DBSIZE'))).toBe(250);
+  });
+
+  it('refuses to coordinate with a conflict policy other than Replace', () => {
+    const coordination = { beginCopy: () => 0, endCopy: () => undefined };
+    expect(() => new CopyRun({ ...specFor(src, [tgt]), conflictPolicy: 'None' }, new MemoryCopyStore(), { log: quietLog, coordination })).toThrow(/needs conflict policy Replace/);
   });
 });

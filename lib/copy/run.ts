@@ -30,7 +30,6 @@ import {
   type CopySpec,
   type CopyState,
   type CopyStore,
-  type CopyTouchSink,
   type DbCheckpoint,
   type DbCounts,
   type ErrorKeyRecord,
@@ -127,7 +126,7 @@ export interface CopyRun {
   once(event: 'recovery', listener: (r: RecoveryNotice) => void): this;
 }
 
-export class CopyRun extends EventEmitter implements CopyTouchSink {
+export class CopyRun extends EventEmitter {
   private readonly spec: CopySpec;
   private readonly log: Logger;
   private stateValue: CopyState = 'running';
@@ -147,8 +146,6 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
   private lastEmit = 0;
   private emitTimer: NodeJS.Timeout | undefined;
   private readonly tag = randomBytes(4).toString('hex');
-  private touchEpoch = 0;
-  private readonly touched = new Map<number, Map<string, number>>();
   private readonly progressIntervalMs: number;
   private ran = false;
   private resumed = false;
@@ -170,6 +167,11 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
     this.keysBucket = new TokenBucket(spec.rateLimit?.keysPerSec);
     this.bytesBucket = new TokenBucket(spec.rateLimit?.bytesPerSec);
     this.progressIntervalMs = opts.progressIntervalMs ?? 1000;
+    if (opts.coordination !== undefined && spec.conflictPolicy !== 'Replace') {
+      throw new Error(
+        `a copy coordinated with live mirroring needs conflict policy Replace (got ${spec.conflictPolicy}): a mirrored write may have left a partial value on the target that only RESTORE REPLACE makes whole`,
+      );
+    }
     this.watch = new TargetWatch(spec.targets, this.tag, (l) => this.targetLost(l), () => this.checkTargetsSoon());
     if (opts.signal) {
       if (opts.signal.aborted) this.cancel();
@@ -210,18 +212,6 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
     this.keysBucket.setRate(r?.keysPerSec);
     this.bytesBucket.setRate(r?.bytesPerSec);
     this.log.info({ rateLimit: r ?? null }, 'copy rate limit changed');
-  }
-
-  /**
-   * The live path wrote `key` on the targets: a key not copied yet is skipped (the
-   * target already has something newer), and one whose batch is in flight is copied
-   * again from the source after its RESTORE (see copyBatch step 5). Keys are remembered
-   * for the whole run (memory grows with the number of distinct touched keys).
-   */
-  markTouched(db: number, key: Buffer): void {
-    let m = this.touched.get(db);
-    if (!m) this.touched.set(db, (m = new Map()));
-    m.set(key.toString('latin1'), ++this.touchEpoch);
   }
 
   private stopping(): boolean {
@@ -513,18 +503,17 @@ export class CopyRun extends EventEmitter implements CopyTouchSink {
 
   private async runBatch(job: DbJob, batch: PendingBatch, keys: Buffer[], types: Set<string> | undefined): Promise<void> {
     try {
-      const touched = this.touched;
-      const hooks = {
-        takeBytes: (n: number) => this.bytesBucket.take(n, () => this.stopping()),
-        epoch: () => this.touchEpoch,
-        touchedSince: (key: Buffer, epoch: number) => {
-          const m = touched.get(job.ctx.srcDb);
-          if (!m || m.size === 0) return false;
-          const e = m.get(key.toString('latin1'));
-          return e !== undefined && e > epoch;
-        },
-      };
-      batch.outcome = await this.withRetry(job, () => copyBatch(job.ctx, keys, this.spec.conflictPolicy, hooks, types), 'batch');
+      const hooks = { takeBytes: (n: number) => this.bytesBucket.take(n, () => this.stopping()) };
+      // With live mirroring, the batch's keys are in a copy window from before their DUMP to
+      // after their RESTOREs (every retry included): a mirrored write meanwhile gets the key
+      // synced by state afterwards (lib/migration/README.md).
+      const co = this.opts.coordination;
+      const window = co?.beginCopy(job.ctx.srcDb, keys);
+      try {
+        batch.outcome = await this.withRetry(job, () => copyBatch(job.ctx, keys, this.spec.conflictPolicy, hooks, types), 'batch');
+      } finally {
+        if (co !== undefined) co.endCopy(window);
+      }
     } catch (err) {
       this.failure ??= `db ${job.ctx.srcDb}: ${(err as Error).message}`;
       this.log.error({ db: job.ctx.srcDb, err: (err as Error).message }, 'copy batch failed after retries');

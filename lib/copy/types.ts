@@ -253,6 +253,13 @@ export interface CopyRunOptions {
   signal?: AbortSignal;
   /** Minimum ms between 'progress' events (default 1000). */
   progressIntervalMs?: number;
+  /**
+   * Live mirroring of the source to the targets is on: every batch opens a window with it.
+   * Needs conflict policy Replace (the copier owns the target's keys; a mirrored write
+   * before a key is copied may have left a partial value there that only a RESTORE REPLACE
+   * makes whole).
+   */
+  coordination?: CopyCoordination;
 }
 
 export type MismatchKind = 'missing' | 'type_mismatch' | 'value_mismatch' | 'ttl_mismatch';
@@ -301,9 +308,13 @@ export interface RepairResult {
 }
 
 /**
- * Hook for the later live path: it tells the copier which keys it has written to the
- * targets, so the copier does not overwrite a newer mirrored write with an older DUMP.
+ * The copier's side of the coordination with live mirroring (lib/migration/README.md): a
+ * window opens on a batch's keys before they are dumped and closes when their RESTOREs
+ * (on every target) are answered or failed. Keys a mirrored write touched meanwhile are
+ * then synced by state by the interlay, so a RESTORE of an older dump never wins.
  */
-export interface CopyTouchSink {
-  markTouched(db: number, key: Buffer): void;
+export interface CopyCoordination {
+  /** Returns the window's token, handed back to endCopy. */
+  beginCopy(db: number, keys: readonly Buffer[]): unknown;
+  endCopy(window: unknown): void;
 }

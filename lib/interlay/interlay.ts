@@ -9,6 +9,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import type { Logger } from '@/lib/logger';
+import type { CopyCoordination } from '@/lib/copy/types';
 import type { CopyWindow } from '@/lib/migration/coordinator';
 import { Engine } from './engine';
 import { adoptAccepted, onDataEvents } from './io';
@@ -78,9 +79,9 @@ export class Interlay extends EventEmitter {
    * The copier's side of the coordination with mirroring (lib/migration/README.md): it opens
    * a window before it DUMPs a batch and closes it when the batch's RESTOREs are answered.
    */
-  copyCoordinator(): { beginCopy(db: number, keys: readonly Buffer[]): CopyWindow; endCopy(w: CopyWindow): void } {
+  copyCoordinator(): CopyCoordination {
     const co = () => this.engine.router.coordinator;
-    return { beginCopy: (db, keys) => co().beginCopy(db, keys), endCopy: (w) => co().endCopy(w) };
+    return { beginCopy: (db, keys) => co().beginCopy(db, keys), endCopy: (w) => co().endCopy(w as CopyWindow) };
   }
 
   /** Whether every mirrored write and state sync has been applied (the sides agree, as far as writes go). */

@@ -4,7 +4,7 @@
  * can grow (routing policies, mirroring) without the service changing.
  */
 import type { Logger } from '../logger';
-import type { CopyWindow } from '../migration/coordinator';
+import type { CopyCoordination } from '../copy/types';
 import type { RoutingSpec } from '../interlay/routing';
 import type { ShadowDivergence } from '../interlay/shadow';
 import type { EngineSettings, InterlayMetrics, InterlayStatus } from './schema';
@@ -35,7 +35,7 @@ export interface EngineHandle {
   /** Changes the live path (stage, policy, target, mirrors); rejects when it cannot switch. */
   setRouting(spec: RoutingSpec): Promise<void>;
   shadowDivergences(): ShadowDivergence[];
-  copyCoordinator(): { beginCopy(db: number, keys: readonly Buffer[]): CopyWindow; endCopy(w: CopyWindow): void };
+  copyCoordinator(): CopyCoordination;
   markResynced(name: string): void;
   /**
    * 'status': the listener's status changed; 'backend': the backend went up or down;
