@@ -291,6 +291,8 @@ export class Mirrorer {
       this.collectKeys(s, cmd, info);
       if (extraKeys !== null) for (const k of extraKeys) this.addKey(s, k);
       const co = this.host.coordinator;
+      // A write over several keys may read one to write another: not replayed while some key may be stale there.
+      if (s.nKeys > 1 && co.unsettled) s.mode = M_STATE;
       const group = conn.group;
       for (let i = 0; i < s.nKeys; i++) {
         const h = co.hash(db, bytesOf(s, i), 0, s.keyEnds[i] - s.keyStarts[i]);

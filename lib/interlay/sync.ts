@@ -263,6 +263,7 @@ export class SyncWorker implements ConnOwner {
     if (!this.jobs.delete(job.id)) return;
     const co = this.host.coordinator;
     co.pipelineDone(job.sync.hash);
+    co.syncDone();
     if (job.failed === null) this.completed++;
     else if (job.retry) this.retryLater(job.sync);
     else this.failed++;

@@ -75,6 +75,8 @@ export class KeyCoordinator {
   private totalInflight = 0;
   private totalPipe = 0;
   private openWindows = 0;
+  /** State syncs taken (takeReady) and not yet applied everywhere (syncDone). */
+  private syncsOutstanding = 0;
   private syncsStarted = 0;
   private conflicts = 0;
   private overlaps = 0;
@@ -176,6 +178,7 @@ export class KeyCoordinator {
       for (const sync of m.values()) {
         out.push({ sync, group });
         this.nPending--;
+        this.syncsOutstanding++;
         this.beginWrite(group, h);
       }
     }
@@ -188,8 +191,24 @@ export class KeyCoordinator {
     this.primaryDone(h);
   }
 
+  /** A sync taken by takeReady was applied everywhere, or given up (after its pipelineDone). */
+  syncDone(): void {
+    this.syncsOutstanding--;
+  }
+
   get pendingCount(): number {
     return this.nPending;
+  }
+
+  /**
+   * Some key's value on the other side may be wrong right now: a copy window is open, or a
+   * state sync is waiting or running (it exists because a key is known to differ). A write
+   * that reads one key to write another (RENAME, SMOVE, SUNIONSTORE …) must then not be
+   * replayed: replayed over a stale key it would copy the staleness to a key nothing would
+   * resync. Such writes go by state for all their keys while this holds.
+   */
+  get unsettled(): boolean {
+    return this.openWindows > 0 || this.nPending > 0 || this.syncsOutstanding > 0;
   }
 
   /** Nothing in flight, nothing in the pipeline, nothing waiting: the sides agree (as far as writes go). */
