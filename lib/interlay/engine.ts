@@ -102,6 +102,11 @@ export class Engine implements RouterHost {
     this.router.onUpstreamRestart(up);
   }
 
+  wakeOne(s: RoutedSession): void {
+    const session = s as Session;
+    if (this.held.delete(session)) session.resumeHeld();
+  }
+
   deliver(session: MirrorClient, reply: Buffer): void {
     (session as Session).onJoined(reply);
   }

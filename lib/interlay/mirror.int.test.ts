@@ -101,6 +101,32 @@ describe('random writer across stages', () => {
   });
 });
 
+describe('barriers', () => {
+  it('FLUSHDB while writers run in dual_write runs alone: the sides are identical afterwards', async () => {
+    await target.cli('FLUSHALL');
+    await source.cli('FLUSHALL');
+    interlay.updateSettings({ command_allowlist: ['@destructive'] });
+    await interlay.setRouting(routing({ stage: 'dual_write' }));
+    const writer = new RandomWriter({ port: interlay.port, clients: 4, keysPerFamily: 200, seed: 21 }).start();
+    const c = client();
+    try {
+      for (let i = 0; i < 5; i++) {
+        await writer.until(2_000 * (i + 1));
+        expect(await c.call('FLUSHDB')).toBe('+OK\r\n');
+      }
+      await writer.until(12_000);
+    } finally {
+      await writer.stop();
+      interlay.updateSettings({ command_allowlist: [] });
+    }
+    expect(writer.stats.failures).toEqual([]);
+    await interlay.waitMirrorDrained();
+    const cmp = await compareServers(source, target);
+    expect(cmp, cmp.examples.join('\n')).toMatchObject({ missing: 0, extra: 0, type: 0, value: 0, ttl: 0 });
+    expect(cmp.keys).toBeGreaterThan(100);
+  });
+});
+
 describe('zero lost writes while the bulk copy runs', () => {
   it('a random writer during the whole copy of a pre-filled source in dual_write: nothing missing or different afterwards', async () => {
     await target.cli('FLUSHALL');

@@ -60,14 +60,17 @@ export interface RouterHost extends UpstreamHost {
   readonly log: Logger;
   /** Sessions, to quiesce them. */
   sessionsForSwitch(): Iterable<RoutedSession>;
-  /** A held command's session may go on. */
+  /** Held sessions may go on. */
   wake(): void;
+  /** One held session may go on (a barrier's owner), the others stay held. */
+  wakeOne(s: RoutedSession): void;
   deliver(session: MirrorClient, reply: Buffer): void;
   mirrorError(e: MirrorError): void;
 }
 
 /** What the router sees of a session while switching. */
 export interface RoutedSession {
+  readonly closed: boolean;
   readonly inflight: number;
   readonly blocking: number;
   readonly busyInTransaction: boolean;
@@ -303,7 +306,7 @@ export class LiveRouter implements MirrorHost, SyncHost {
    * Holds new commands and waits until nothing is in flight: every session's outstanding
    * replies, the mirror pipeline, and (for a primary change) pending state syncs.
    */
-  private async quiesce(primaryChanges: boolean, deadline: number): Promise<void> {
+  private async quiesce(primaryChanges: boolean, deadline: number, barrier = false): Promise<void> {
     this.holding = true;
     const started = Date.now();
     let unblocked = false;
@@ -319,7 +322,8 @@ export class LiveRouter implements MirrorHost, SyncHost {
           } else if (s.inflight > 0 && s.blocking === 0) busy++;
         }
         unblocked = true;
-        const pipelineBusy = this.mirror.busy > 0 || (primaryChanges && (!this.coordinator.quiet || this.syncer.running > 0));
+        const pipelineBusy =
+          this.mirror.busy > 0 || (primaryChanges && (!this.coordinator.quiet || this.syncer.running > 0)) || (barrier && this.syncer.running > 0);
         if (primaryChanges) this.syncer.pump();
         if (busy === 0 && !pipelineBusy) break;
         if (Date.now() > deadline) {
@@ -334,6 +338,57 @@ export class LiveRouter implements MirrorHost, SyncHost {
       this.holding = false;
       this.host.wake();
       throw e;
+    }
+  }
+
+  // ---- barriers (FLUSHDB, FLUSHALL, SWAPDB, FUNCTION FLUSH while mirroring) -------------------
+
+  /** The session a hold lets through to run its barrier command alone. */
+  barrierOwner: RoutedSession | null = null;
+  private readonly barrierQueue: RoutedSession[] = [];
+  private barrierDoneResolve: (() => void) | null = null;
+
+  /**
+   * A wipe of whole databases runs alone: new commands are held, everything in flight and
+   * in the mirror pipeline lands, then only `s` goes on; its replay is queued on the links
+   * before any later write's. Released by `barrierDone` (its primary reply, or its failure).
+   */
+  requestBarrier(s: RoutedSession): void {
+    if (this.barrierQueue.includes(s)) return;
+    this.barrierQueue.push(s);
+    if (this.barrierQueue.length === 1) void this.runBarriers();
+  }
+
+  barrierDone(s: RoutedSession): void {
+    if (this.barrierOwner !== s) return;
+    this.barrierOwner = null;
+    this.barrierDoneResolve?.();
+  }
+
+  private async runBarriers(): Promise<void> {
+    while (this.barrierQueue.length > 0) {
+      const s = this.barrierQueue[0];
+      const turn = this.switching.then(async () => {
+        try {
+          await this.quiesce(false, Date.now() + 15_000, true);
+        } catch (e) {
+          // Could not get the stream quiet: the barrier runs anyway (as on a direct connection), logged.
+          this.log.warn({ reason: (e as Error).message }, 'barrier ran without a full quiesce');
+          this.holding = true;
+        }
+        if (!s.closed) {
+          const done = new Promise<void>((r) => (this.barrierDoneResolve = r));
+          this.barrierOwner = s;
+          this.host.wakeOne(s);
+          await done;
+        }
+        this.barrierDoneResolve = null;
+        this.holding = false;
+        this.host.wake();
+      });
+      this.switching = turn.catch(() => undefined);
+      await this.switching;
+      this.barrierQueue.shift();
     }
   }
 

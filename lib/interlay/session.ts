@@ -261,6 +261,8 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
   private txKeys: Buffer[] | null = null;
   /** A primary switch aborted this client's transaction: its EXEC answers nil, as after a WATCH conflict. */
   private txAborted = false;
+  /** This session's barrier command (FLUSHDB …) is in flight; the router releases the hold at its reply. */
+  private barrierPending = false;
 
   private queue: RespCommand[] | null = null;
   private qi = 0;
@@ -429,7 +431,7 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
     const r = this.engine.router;
     if (r.live) {
       // A switch or a barrier quiesces: new commands wait (transactions in progress finish first).
-      if (r.holding && !this.busyInTransaction) {
+      if (r.holding && !this.busyInTransaction && r.barrierOwner !== this) {
         this.engine.hold(this);
         return false;
       }
@@ -655,6 +657,15 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
       }
       return null;
     }
+    if (info.mirrorMode === 'barrier') {
+      // A wipe runs alone (routing.ts requestBarrier): held until everything before it has landed.
+      if (r.barrierOwner !== this) {
+        r.requestBarrier(this);
+        this.engine.hold(this);
+        return false;
+      }
+      this.barrierPending = true;
+    }
     if (info.mirrorMode !== 'none' && info.mirrorMode !== 'publish') {
       const sy = r.syncer;
       if (sy.hasLocks && r.mirror.touchesLocked(cmd, info, this.db, (h) => sy.locked(h))) {
@@ -730,6 +741,12 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
     this.shared = next.sharedConn(this.protocol, this.identity, this.id);
     this.canary = this.engine.isCanary(this.id);
     this.epoch = r.epoch;
+  }
+
+  private endBarrier(): void {
+    if (!this.barrierPending) return;
+    this.barrierPending = false;
+    this.engine.router.barrierDone(this);
   }
 
   /** A reply the mirrorer held for the other side (wait policies) is ready. */
@@ -885,7 +902,9 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
     if (flags >= F_MIRROR) {
       if (flags & F_MIRROR) {
         // Held for the other side (wait policies): the mirrorer delivers it through onJoined.
-        if (this.engine.router.mirror.onPrimaryReply(arg, this, buf, start, end, type, (flags & F_WAIT) !== 0)) return;
+        const held = this.engine.router.mirror.onPrimaryReply(arg, this, buf, start, end, type, (flags & F_WAIT) !== 0);
+        this.endBarrier();
+        if (held) return;
         if (flags & F_WAIT) this.joinPending = false;
       } else if (flags & F_SHADOW) {
         this.engine.router.shadow.primaryReply(arg, buf, start, end);
@@ -927,6 +946,7 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
   onReplyFailed(line: Buffer, flags: number, arg = 0): void {
     if (flags & F_MIRROR) {
       this.engine.router.mirror.onPrimaryFailed(arg);
+      this.endBarrier();
       if (flags & F_WAIT) this.joinPending = false;
     } else if (flags & F_SHADOW) {
       this.engine.router.shadow.primaryFailed(arg);
@@ -1484,6 +1504,8 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
   /** The client socket closed (or is being closed by the engine). */
   onClosed(): void {
     if (this.closed) return;
+    this.endBarrier();
+    this.engine.router.barrierDone(this);
     this.setSubscribed(false);
     this.closed = true;
     this.out.clear();
