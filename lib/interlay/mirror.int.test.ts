@@ -187,3 +187,43 @@ describe('zero lost writes while the bulk copy runs', () => {
     expect(m.syncs.copy_overlaps).toBeGreaterThan(0);
   }, 600_000);
 });
+
+describe('several mirror targets', () => {
+  it('each gets every write; one that dies neither stalls clients nor the others, and is marked for a new copy', async () => {
+    const [m1, m2] = await Promise.all([startRedis(), startRedis()]);
+    try {
+      await target.cli('FLUSHALL');
+      await source.cli('FLUSHALL');
+      await interlay.setRouting(routing({ stage: 'dual_write', mirrors: [{ name: 'm1', target: backendFor(m1) }, { name: 'm2', target: backendFor(m2, { commandTimeoutMs: 2000 }) }] }));
+      const writer = new RandomWriter({ port: interlay.port, clients: 4, keysPerFamily: 300, seed: 31 }).start();
+      try {
+        await writer.until(8_000);
+        await m2.kill();
+        await writer.until(16_000);
+        await m2.restart();
+        await writer.until(24_000);
+      } finally {
+        await writer.stop();
+      }
+      expect(writer.stats.failures).toEqual([]);
+      await interlay.waitMirrorDrained(60_000);
+      const links = Object.fromEntries(interlay.metrics().mirror.links.map((l) => [l.name, l]));
+      expect(links.m2.lost_data).toBe(true);
+      expect(links.m1.in_sync && links.target.in_sync).toBe(true);
+      for (const other of [target, m1]) {
+        const cmp = await compareServers(source, other);
+        expect(cmp, cmp.examples.join('\n')).toMatchObject({ missing: 0, extra: 0, type: 0, value: 0, ttl: 0 });
+      }
+      // m2 came back empty: a copy refills it, and the link is trusted again.
+      const run = new CopyRun(withDefaults({ source: backendFor(source), targets: [backendFor(m2)], conflictPolicy: 'Replace' }), new MemoryCopyStore(), { log: quietLog });
+      await run.run();
+      interlay.markResynced('m2');
+      const cmp2 = await compareServers(source, m2);
+      expect(cmp2, cmp2.examples.join('\n')).toMatchObject({ missing: 0, extra: 0, type: 0, value: 0, ttl: 0 });
+      expect(interlay.metrics().mirror.links.find((l) => l.name === 'm2')?.in_sync).toBe(true);
+    } finally {
+      await interlay.setRouting(routing({ stage: 'source', mirrors: [] }));
+      await Promise.all([m1.stop(), m2.stop()]);
+    }
+  });
+});

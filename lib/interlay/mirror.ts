@@ -43,6 +43,12 @@ const M_BARRIER = 3;
 
 /** Writes outstanding per link before it counts as overflowing (and keys go to resync). */
 export const MAX_LINK_INFLIGHT = 100_000;
+/**
+ * Keys waiting for a state sync beyond which a link that keeps dropping writes is not
+ * tracked key by key any more: it is marked as needing a full copy (bounded memory for a
+ * mirror that stays down).
+ */
+export const MAX_PENDING_SYNCS = 250_000;
 
 const NULL3 = 0x5f; // `_`
 
@@ -511,9 +517,14 @@ export class Mirrorer {
     link.outOfSync = true;
     const co = this.host.coordinator;
     const keys: Buffer[] = [];
+    const tooMany = co.pendingCount >= MAX_PENDING_SYNCS;
+    if (tooMany && !link.lostData) {
+      link.lostData = true;
+      this.host.log.warn({ link: link.name, pending: co.pendingCount }, 'mirror link dropped too many writes to track by key: it needs a full copy');
+    }
     for (let i = 0; i < s.nKeys; i++) {
       keys.push(Buffer.from(bytesOf(s, i)));
-      co.requestSync(s.db, bytesOf(s, i), s.hashes[i], why);
+      if (!tooMany) co.requestSync(s.db, bytesOf(s, i), s.hashes[i], why);
     }
     this.host.mirrorError({ link: link.name, db: s.db, keys, command: s.info?.name ?? 'unknown', reason: 'mirror queue full or link down', kind: 'overflow' });
   }
