@@ -79,3 +79,29 @@ describe.each(kinds)('the console context on %s, configured from the environment
     if (kind === 'embedded') expect(fs.statSync(path.join(fresh, 'pglite')).mode & 0o777).toBe(0o700);
   });
 });
+
+describe('shutdown order', () => {
+  it('drains interlays before engine work (copy jobs, compatibility runs) pauses, then closes the rest', async () => {
+    const env = await settings('embedded');
+    const ctx = await createContext(loadConfig({ ...env, LOG_LEVEL: 'silent', NODE_ENV: 'test', ADMIN_PASSWORD: 'order-test-password' }), log);
+    const order: string[] = [];
+    const record = <T extends object>(obj: T, name: keyof T & string, label: string) => {
+      const fn = (obj[name] as unknown as (...a: unknown[]) => Promise<unknown>).bind(obj);
+      (obj as Record<string, unknown>)[name] = async (...a: unknown[]) => {
+        order.push(`${label}:start`);
+        const r = await fn(...a);
+        order.push(`${label}:done`);
+        return r;
+      };
+    };
+    record(ctx.interlays, 'shutdown', 'interlays');
+    record(ctx.copyJobs, 'stop', 'copy-jobs');
+    record(ctx.compat, 'stop', 'compat');
+    await ctx.start();
+    await ctx.stop();
+    await ctx.close();
+    expect(order.slice(0, 2)).toEqual(['interlays:start', 'interlays:done']);
+    expect(order).toContain('copy-jobs:done');
+    expect(order.indexOf('copy-jobs:start')).toBeGreaterThan(order.indexOf('interlays:done'));
+  });
+});
