@@ -636,6 +636,8 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
    */
   private routeLive(cmd: RespCommand, info: CommandInfo, kind: number): boolean | null {
     const r = this.engine.router;
+    // Left over from a command that had to wait (and is routed again): never attached to another.
+    this.mirrorCmd = this.mirrorInfo = this.mirrorExtra = null;
     // PUBLISH also reaches every other side with subscribers (each gets the message once, from the side it is on).
     if (info.mirrorMode === 'publish' && !this.inMulti) r.publishFanout(cmd.buf, cmd.start, cmd.end);
     const stage = r.spec.stage;
@@ -650,10 +652,10 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
       if (exec && this.inMulti && this.txAborted) return this.abortExec();
       if (info.name === 'discard') this.txKeys = null;
       if (exec && this.inMulti && this.txKeys !== null) {
+        // Kept until the EXEC is actually sent (it may have to wait and be routed again).
         this.mirrorCmd = cmd;
         this.mirrorInfo = info;
         this.mirrorExtra = this.txKeys;
-        this.txKeys = null;
       }
       return null;
     }
@@ -704,6 +706,7 @@ export class Session implements SessionView, ConnOwner, RoutedSession {
     const info = this.mirrorInfo!;
     const extra = this.mirrorExtra;
     this.mirrorCmd = this.mirrorInfo = this.mirrorExtra = null;
+    if (extra !== null && extra === this.txKeys) this.txKeys = null;
     const r = this.engine.router;
     if (r.spec.stage === 'source') return -1;
     // Replays go to each side's default db; a write elsewhere reaches the other side by state.
