@@ -103,7 +103,7 @@ describe.each(await dbKinds())('compatibility reports API on %s', (kind) => {
 
   it('with an interlay: workload analysis from its metrics, listener check, smoke test through it', async () => {
     const port = await freePort();
-    const il = await api.call('POST', '/api/v1/interlays', { token: operator, body: { id: `il-compat-${kind}`, endpoint: 'src', port, start: true } });
+    const il = await api.call('POST', '/api/v1/interlays', { token: operator, body: { id: `il-compat-${kind}`, endpoint: 'src', port, start: true, settings: { allow_unauthenticated: { acknowledged: true, reason: 'test clients connect without AUTH' } } } });
     expect(il.status, JSON.stringify(il.body)).toBe(201);
     const client = new RedisConnection({ host: '127.0.0.1', port });
     try {
