@@ -63,6 +63,7 @@ const NAV: (NavItem | { label: string; icon: ReactNode; children: NavItem[] })[]
     label: 'Migrations',
     icon: <IconTransfer size={18} />,
     children: [
+      { label: 'Guided runs', href: '/migrations', icon: <IconArrowsExchange size={16} /> },
       { label: 'Copy jobs', href: '/copy-jobs', icon: <IconCopy size={16} /> },
       { label: 'Compatibility reports', href: '/compatibility', icon: <IconClipboardCheck size={16} /> },
     ],
