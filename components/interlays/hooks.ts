@@ -12,6 +12,7 @@ import { interlayKeys } from '@/lib/client/interlay-keys';
 import { useRoom } from '@/lib/client/socket';
 import { appendPoint, toHistoryPoint, type HistoryPoint } from '@/lib/interlays/history';
 import type { InterlayMetrics, InterlayView } from '@/lib/interlays/schema';
+import type { InterlayMetricsTick } from '@/lib/events';
 
 export type { InterlayMetrics, InterlayView, HistoryPoint };
 
@@ -45,13 +46,12 @@ export function useLiveMetrics(id: string, enabled: boolean): void {
   const qc = useQueryClient();
   const last = useRef(0);
   const onTick = useCallback(
-    (m: { id: string; at: number; [k: string]: unknown }) => {
-      if (m.id !== id) return;
+    (metrics: InterlayMetricsTick) => {
+      if (metrics.id !== id) return;
       // The server sends one a second; drop bursts after a reconnect so charts re-render at most ~1/s.
       const now = Date.now();
       if (now - last.current < 800) return;
       last.current = now;
-      const metrics = m as unknown as InterlayMetrics & { id: string };
       qc.setQueryData<InterlayView>(interlayKeys.detail(id), (prev) => (prev ? { ...prev, status: metrics.status, metrics } : prev));
       qc.setQueryData<InterlayHistory>(interlayKeys.history(id), (prev) =>
         prev ? { ...prev, points: appendPoint(prev.points, toHistoryPoint(metrics)) } : prev,
