@@ -227,7 +227,7 @@ function AcknowledgeModal({ reportId, finding, onClose }: { reportId: string; fi
   );
 }
 
-function TestRunView({ t }: { t: TestRunResult }) {
+export function TestRunView({ t }: { t: TestRunResult }) {
   return (
     <Stack data-testid="compat-test-run">
       {t.error && <Alert color="red">{t.error}</Alert>}

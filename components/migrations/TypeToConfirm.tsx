@@ -1,7 +1,7 @@
 /**
  * A button for the run's irreversible steps (complete, roll back): its modal says what
  * will happen and enables the action only once the user typed the run's name, so a click
- * in the wrong tab cannot move production traffic. An optional reason goes to the server.
+ * in the wrong tab cannot move production traffic. A reason, when asked for, is required and recorded.
  */
 'use client';
 
@@ -18,7 +18,7 @@ export interface TypeToConfirmProps extends Omit<ButtonProps, 'onClick'> {
   /** The text the user must type (the run's name). */
   phrase: string;
   confirmLabel: string;
-  /** Ask for a reason (recorded with the transition). */
+  /** Ask for a reason (required; recorded with the transition). */
   withReason?: boolean;
   onConfirm: (reason: string) => Promise<unknown>;
   'data-testid'?: string;
@@ -76,7 +76,7 @@ export function TypeToConfirm({ children, title, message, phrase, confirmLabel, 
             <Button variant="default" onClick={reset} disabled={busy}>
               Cancel
             </Button>
-            <Button color={color} loading={busy} disabled={typed.trim() !== phrase} onClick={() => void confirm()} data-testid={testId && `${testId}-confirm`}>
+            <Button color={color} loading={busy} disabled={typed.trim() !== phrase || (withReason && !reason.trim())} onClick={() => void confirm()} data-testid={testId && `${testId}-confirm`}>
               {confirmLabel}
             </Button>
           </Group>

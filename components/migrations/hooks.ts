@@ -1,0 +1,266 @@
+/**
+ * Queries and mutations of the guided migration runs; every key comes from `migrationKeys`.
+ * The `changed {kind: 'migration'}` socket event refetches the run and everything under it;
+ * the run's room (`migration:<id>`) sends each persisted event, which the feed appends, and
+ * after a reconnect the feed catches up from its last sequence number (GET events?after=).
+ */
+'use client';
+
+import { useCallback, useEffect, useRef } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, seg } from '@/lib/client/api';
+import { migrationKeys } from '@/lib/client/migration-keys';
+import { getSocket, useRoom } from '@/lib/client/socket';
+import {
+  migrationRoom,
+  type AcceptanceView,
+  type ChecksView,
+  type ErrorKeyItem,
+  type MetricsView,
+  type MigrationEvent,
+  type MigrationSetup,
+  type RunState,
+  type RunView,
+  type TransitionView,
+} from '@/lib/client/migration-types';
+import type { ErrorKeyCounts } from '@/lib/copy-jobs/views';
+
+const path = (id: string, rest = '') => `/migrations/${seg(id)}${rest}`;
+
+/** States with work running in the background: poll the run as a safety net besides the socket. */
+const BUSY: readonly RunState[] = ['preparing', 'executing', 'synced', 'shifting', 'accepting', 'rolling_back'];
+
+export function useRuns() {
+  return useQuery({
+    queryKey: migrationKeys.lists(),
+    queryFn: async () => (await api.get<{ runs: RunView[] }>('/migrations')).runs,
+  });
+}
+
+export function useRun(id: string) {
+  return useQuery({
+    queryKey: migrationKeys.detail(id),
+    queryFn: () => api.get<RunView>(path(id)),
+    refetchInterval: (q) => (q.state.data && BUSY.includes(q.state.data.state) ? 5_000 : false),
+  });
+}
+
+export function useChecks(id: string, enabled: boolean) {
+  return useQuery({ queryKey: migrationKeys.checks(id), queryFn: () => api.get<ChecksView>(path(id, '/checks')), enabled });
+}
+
+export function useAcceptance(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: migrationKeys.acceptance(id),
+    queryFn: () => api.get<AcceptanceView>(path(id, '/acceptance')),
+    enabled,
+    // The verification runs in the background; poll while it does.
+    refetchInterval: (q) => (q.state.data?.verification_status === 'running' ? 1_000 : false),
+  });
+}
+
+export function useTransitions(id: string) {
+  return useQuery({ queryKey: migrationKeys.transitions(id), queryFn: async () => (await api.get<{ transitions: TransitionView[] }>(path(id, '/transitions'))).transitions });
+}
+
+/** A metrics sample as the dashboard's charts plot it. */
+export interface MetricsPoint {
+  at: number;
+  time: string;
+  ops_per_sec: number;
+  keys_per_sec: number;
+  mirror_lag_ms: number;
+  [side: string]: number | string;
+}
+
+function toPoint(m: MetricsView): MetricsPoint {
+  const p: MetricsPoint = {
+    at: m.at,
+    time: new Date(m.at).toLocaleTimeString([], { hour12: false }),
+    ops_per_sec: m.interlay?.ops_per_sec ?? 0,
+    keys_per_sec: Math.round(m.copy?.keys_per_sec ?? 0),
+    mirror_lag_ms: m.mirror?.lag_ms ?? 0,
+  };
+  for (const s of m.interlay?.sides ?? []) {
+    p[`${s.name}_ops`] = s.ops_per_sec;
+    p[`${s.name}_p99_us`] = s.p99_us;
+    p[`${s.name}_p50_us`] = s.p50_us;
+  }
+  return p;
+}
+
+/**
+ * The run's live figures, polled every second while data moves (the server computes them
+ * from the interlay and the copy job; there is no push of its own), and the samples of the
+ * polls since the page opened for the charts.
+ */
+export function useMetrics(id: string, live: boolean) {
+  const qc = useQueryClient();
+  return useQuery({
+    queryKey: migrationKeys.metrics(id),
+    queryFn: async () => {
+      const m = await api.get<MetricsView>(path(id, '/metrics'));
+      qc.setQueryData<MetricsPoint[]>(migrationKeys.samples(id), (old = []) => (old.at(-1)?.at === m.at ? old : [...old, toPoint(m)].slice(-300)));
+      return m;
+    },
+    refetchInterval: live ? 1_000 : false,
+  });
+}
+
+export function useMetricSamples(id: string) {
+  const qc = useQueryClient();
+  // Client-only: a refetch (the socket's `changed` invalidates the whole run) keeps what was collected.
+  return useQuery<MetricsPoint[]>({ queryKey: migrationKeys.samples(id), queryFn: () => qc.getQueryData<MetricsPoint[]>(migrationKeys.samples(id)) ?? [], staleTime: Infinity, gcTime: 10 * 60_000 });
+}
+
+export interface ErrorKeyPage {
+  items: ErrorKeyItem[];
+  counts: ErrorKeyCounts;
+  next_cursor: string | null;
+}
+
+export function useErrorKeys(id: string, filters: { resolved?: boolean; cursor?: string }, enabled: boolean) {
+  return useQuery({
+    queryKey: migrationKeys.errorKeys(id, filters),
+    queryFn: () => api.get<ErrorKeyPage>(path(id, '/error-keys'), { query: { ...filters, limit: 50 } }),
+    enabled,
+  });
+}
+
+export const errorKeysExportUrl = (id: string, format: 'csv' | 'jsonl') => `/api/v1${path(id, '/error-keys')}?format=${format}`;
+
+/**
+ * The run's event feed: the persisted history (GET events?after=) then the room's live
+ * events. Each batch is merged by `seq`, so a live event that also came with a catch-up is
+ * kept once; on every (re)connect the feed asks for what came after its last sequence.
+ */
+export function useEventFeed(id: string) {
+  const qc = useQueryClient();
+  const key = migrationKeys.events(id);
+  const merge = useCallback(
+    (events: MigrationEvent[]) =>
+      qc.setQueryData<MigrationEvent[]>(key, (old = []) => {
+        const bySeq = new Map(old.map((e) => [e.seq, e]));
+        for (const e of events) if (e.run_id === id) bySeq.set(e.seq, e);
+        return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-500);
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [qc, id],
+  );
+  const lastSeq = () => qc.getQueryData<MigrationEvent[]>(key)?.at(-1)?.seq ?? 0;
+  const catchUp = useCallback(async () => {
+    // Pages of 200 until the server has nothing newer.
+    for (;;) {
+      const { events } = await api.get<{ events: MigrationEvent[] }>(path(id, '/events'), { query: { after: lastSeq(), limit: 200 } });
+      merge(events);
+      if (events.length < 200) return events;
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [id, merge]);
+  const query = useQuery<MigrationEvent[]>({
+    queryKey: key,
+    queryFn: async () => {
+      await catchUp();
+      return qc.getQueryData<MigrationEvent[]>(key) ?? [];
+    },
+    staleTime: Infinity,
+  });
+  const onEvent = useCallback(
+    (e: MigrationEvent) => {
+      if (e.run_id !== id) return;
+      // A gap (events sent while this tab was not in the room): fetch what is missing first.
+      if (e.seq > lastSeq() + 1) void catchUp();
+      else merge([e]);
+      // Every event may change what the run shows.
+      void qc.invalidateQueries({ queryKey: migrationKeys.detail(id), predicate: (q) => q.queryKey[3] !== 'events' && q.queryKey[3] !== 'samples' && q.queryKey[3] !== 'metrics' });
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [id, merge, catchUp, qc],
+  );
+  useRoom(migrationRoom(id), 'migration:event', onEvent);
+  const catchUpRef = useRef(catchUp);
+  catchUpRef.current = catchUp;
+  useEffect(() => {
+    const socket = getSocket();
+    const onConnect = () => void catchUpRef.current();
+    socket.on('connect', onConnect);
+    return () => {
+      socket.off('connect', onConnect);
+    };
+  }, []);
+  return query;
+}
+
+// ---- mutations ----
+
+/** Every action answers with the run: put it in the cache and refetch what hangs below it. */
+function useRunMutation<B>(id: string, fn: (body: B) => Promise<RunView>) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: (run) => {
+      if (run && typeof run === 'object' && 'state' in run) qc.setQueryData(migrationKeys.detail(id), run);
+      void qc.invalidateQueries({ queryKey: migrationKeys.detail(id) });
+      void qc.invalidateQueries({ queryKey: migrationKeys.lists() });
+    },
+  });
+}
+
+export function useCreateRun() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name: string }) => api.post<RunView>('/migrations', body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: migrationKeys.lists() }),
+  });
+}
+
+export function useDeleteRun(id: string) {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: () => api.delete(path(id)), onSuccess: () => qc.invalidateQueries({ queryKey: migrationKeys.all }) });
+}
+
+export function useSubmitSetup(id: string) {
+  return useRunMutation(id, (setup: MigrationSetup) => api.put<RunView>(path(id, '/setup'), setup));
+}
+
+type SimpleAction = 'prepare' | 'execute' | 'pause' | 'resume' | 'retry' | 'cancel';
+
+export function useRunAction(id: string) {
+  return useRunMutation(id, ({ action, reason }: { action: SimpleAction; reason?: string }) => api.post<RunView>(path(id, `/${action}`), action === 'prepare' || action === 'execute' ? {} : reason ? { reason } : {}));
+}
+
+export function useAcknowledge(id: string) {
+  return useRunMutation(id, ({ check, notes }: { check: string; notes: string }) => api.post<RunView>(path(id, `/findings/${seg(check)}/acknowledge`), { notes }));
+}
+
+export function useApprove(id: string) {
+  return useRunMutation(id, (body: { note?: string }) => api.post<RunView>(path(id, '/approve'), body));
+}
+
+export function useApproveCompletion(id: string) {
+  return useRunMutation(id, (body: { note?: string }) => api.post<RunView>(path(id, '/approve-completion'), body));
+}
+
+export function useTraffic(id: string) {
+  return useRunMutation(id, (body: { step: number; force?: boolean; reason?: string }) => api.post<RunView>(path(id, '/traffic'), body));
+}
+
+export function useAcceptanceAction(id: string) {
+  return useRunMutation(id, (body: { action: 'verify' | 'confirm'; accept_error_keys?: boolean; note?: string }) => api.post<RunView>(path(id, '/acceptance'), body));
+}
+
+export function useComplete(id: string) {
+  return useRunMutation(id, (body: { note?: string }) => api.post<RunView>(path(id, '/complete'), body));
+}
+
+export function useRollback(id: string) {
+  return useRunMutation(id, (body: { reason: string }) => api.post<RunView>(path(id, '/rollback'), body));
+}
+
+export function useRetryErrorKeys(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { ids?: string[] }) => api.post<{ attempted: number; copied: number; failed: number }>(path(id, '/error-keys/retry'), body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: migrationKeys.detail(id) }),
+  });
+}
