@@ -6,7 +6,7 @@
 'use client';
 
 import { useState } from 'react';
-import { Accordion, Alert, Badge, Button, Card, Group, Loader, Modal, SimpleGrid, Stack, Table, Tabs, Text, Textarea, Title } from '@mantine/core';
+import { Accordion, Alert, Button, Card, Group, Loader, SimpleGrid, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { PageLoader } from '@/components/ui/PageStates';
 import { IconDownload, IconRefresh } from '@tabler/icons-react';
 import { useCan } from '@/lib/client/auth';
@@ -15,8 +15,7 @@ import { ErrorAlert, PageHeader, StatusBadge, notifyError, notifySuccess } from 
 import type { Severity } from '@/lib/compat/types';
 import type { TestRunResult } from '@/lib/compat/test-run';
 import { AnalysisView } from './AnalysisView';
-import { Evidence } from './Evidence';
-import { SeverityBadge } from './SeverityBadge';
+import { AcknowledgeModal, FindingItem } from './FindingItem';
 import { exportUrl, useAcknowledge, useReport, useRerun, useRunPhase, type FindingView, type ReportView } from './hooks';
 
 const GROUPS: { severity: Severity; title: string }[] = [
@@ -127,6 +126,7 @@ function SummaryCard({ label, value, color }: { label: string; value: number; co
 
 function Findings({ report }: { report: ReportView }) {
   const canApprove = useCan('approve');
+  const ack = useAcknowledge(report.id);
   const [acking, setAcking] = useState<FindingView | null>(null);
   return (
     <Stack>
@@ -140,90 +140,20 @@ function Findings({ report }: { report: ReportView }) {
             </Title>
             <Accordion variant="separated" multiple defaultValue={g.severity === 'blocking' || g.severity === 'warning' ? items.map((f) => f.check) : []}>
               {items.map((f) => (
-                <Accordion.Item key={f.check} value={f.check} data-testid={`finding-${f.check}`}>
-                  <Accordion.Control>
-                    <Group gap="sm" wrap="nowrap">
-                      <SeverityBadge severity={f.severity} />
-                      <Text size="sm" ff="monospace" c="dimmed">
-                        {f.check}
-                      </Text>
-                      <Text size="sm" fw={500} style={{ flex: 1 }}>
-                        {f.title}
-                      </Text>
-                      {f.acknowledged && (
-                        <Badge color="green" variant="outline" data-testid={`finding-${f.check}-acknowledged`}>
-                          acknowledged
-                        </Badge>
-                      )}
-                    </Group>
-                  </Accordion.Control>
-                  <Accordion.Panel>
-                    <Stack gap="sm">
-                      <Evidence evidence={f.evidence} />
-                      {f.remediation && (
-                        <Alert color={f.severity === 'blocking' ? 'red' : 'gray'} variant="light" title="Remediation">
-                          {f.remediation}
-                        </Alert>
-                      )}
-                      {f.acknowledged && (
-                        <Text size="sm">
-                          Acknowledged by <b>{f.acknowledged.by}</b> on {formatDateTime(f.acknowledged.at)}: “{f.acknowledged.notes}”
-                        </Text>
-                      )}
-                      {f.severity === 'blocking' && (
-                        <Text size="sm" c="red" data-testid={`finding-${f.check}-fix`}>
-                          Blocking findings cannot be acknowledged: fix and re-run.
-                        </Text>
-                      )}
-                      {canApprove && (f.severity === 'warning' || f.severity === 'info') && report.status !== 'running' && (
-                        <Group>
-                          <Button size="xs" variant="light" onClick={() => setAcking(f)} data-testid={`finding-${f.check}-ack`}>
-                            {f.acknowledged ? 'Update acknowledgement' : 'Acknowledge'}
-                          </Button>
-                        </Group>
-                      )}
-                    </Stack>
-                  </Accordion.Panel>
-                </Accordion.Item>
+                <FindingItem
+                  key={f.check}
+                  f={f}
+                  ackable={canApprove && (f.severity === 'warning' || f.severity === 'info') && report.status !== 'running'}
+                  onAck={() => setAcking(f)}
+                  blockingHint="fix and re-run"
+                />
               ))}
             </Accordion>
           </Stack>
         );
       })}
-      <AcknowledgeModal reportId={report.id} finding={acking} onClose={() => setAcking(null)} />
+      <AcknowledgeModal finding={acking} onClose={() => setAcking(null)} acknowledge={(check, notes) => ack.mutateAsync({ check, notes })} />
     </Stack>
-  );
-}
-
-function AcknowledgeModal({ reportId, finding, onClose }: { reportId: string; finding: FindingView | null; onClose: () => void }) {
-  const ack = useAcknowledge(reportId);
-  const [notes, setNotes] = useState('');
-  const close = () => {
-    setNotes('');
-    ack.reset();
-    onClose();
-  };
-  return (
-    <Modal opened={finding !== null} onClose={close} title={`Acknowledge "${finding?.check}"`}>
-      <Stack>
-        <Text size="sm">{finding?.title}</Text>
-        <Textarea label="Notes" description="Why this is acceptable for the migration" autosize minRows={3} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} data-testid="ack-notes" />
-        <ErrorAlert error={ack.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={close}>
-            Cancel
-          </Button>
-          <Button
-            loading={ack.isPending}
-            disabled={!notes.trim()}
-            onClick={() => finding && ack.mutate({ check: finding.check, notes }, { onSuccess: () => { notifySuccess('Finding acknowledged'); close(); } })}
-            data-testid="ack-submit"
-          >
-            Acknowledge
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
   );
 }
 

@@ -5,9 +5,9 @@
  */
 'use client';
 
-import { Card, Stack, Table, Text, Title } from '@mantine/core';
+import { Card, Stack, Text, Title } from '@mantine/core';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
-import { formatDateTime } from '@/lib/client/format';
+import { TransitionsTable } from '@/components/ui/TransitionsTable';
 import { useTransitions } from './hooks';
 import type { CopyJobView } from './types';
 
@@ -24,28 +24,7 @@ export function HistoryPanel({ job }: { job: CopyJobView }) {
             Nothing has happened to this job since it started.
           </Text>
         ) : (
-          <Table striped fz="sm">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Event</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>By</Table.Th>
-                <Table.Th>Why</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((t) => (
-                <Table.Tr key={t.id}>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(t.at)}</Table.Td>
-                  <Table.Td>{t.event.replace(/_/g, ' ')}</Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{t.from === t.to ? t.to.replace(/_/g, ' ') : `${t.from.replace(/_/g, ' ')} → ${t.to.replace(/_/g, ' ')}`}</Table.Td>
-                  <Table.Td>{t.actor}</Table.Td>
-                  <Table.Td>{t.reason ?? '—'}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <TransitionsTable rows={rows} />
         )}
       </Stack>
     </Card>

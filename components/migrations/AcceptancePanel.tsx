@@ -12,7 +12,7 @@ import { ConfirmButton, ErrorAlert } from '@/components/ui';
 import { useCan, useMe } from '@/lib/client/auth';
 import { formatDateTime, formatMs, formatNumber } from '@/lib/client/format';
 import type { RunView } from '@/lib/client/migration-types';
-import { ErrorKeysCard } from './ExecutionDashboard';
+import { RunErrorKeys } from './ExecutionDashboard';
 import { useAcceptance, useAcceptanceAction, useApproveCompletion, useComplete } from './hooks';
 import { TypeToConfirm } from './TypeToConfirm';
 
@@ -158,7 +158,7 @@ export function AcceptancePanel({ run }: { run: RunView }) {
           </TypeToConfirm>
         </Group>
       )}
-      <ErrorKeysCard run={run} />
+      <RunErrorKeys run={run} />
     </Stack>
   );
 }

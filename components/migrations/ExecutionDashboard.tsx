@@ -1,22 +1,22 @@
 /**
  * The on-call view of a run while data moves: copy progress with ETA and keys/s, the
  * interlay's ops/s and latency per side, mirror lag and failures, divergence, the error
- * keys (export, retry) and pause / resume. Figures come from GET …/metrics, polled every
+ * keys (the copy job's panel: export, retry, resolve) and pause / resume. Figures come from GET …/metrics, polled every
  * second while the run moves data; the charts plot the polls since the page opened.
  */
 'use client';
 
-import { useState } from 'react';
 import { AreaChart, LineChart } from '@mantine/charts';
-import { Anchor, Badge, Button, Card, Checkbox, Group, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { IconDownload, IconPlayerPause, IconPlayerPlay, IconRefresh } from '@tabler/icons-react';
-import { ErrorAlert, notifySuccess, ProgressWithEta, StatCard, StatusBadge } from '@/components/ui';
-import { keyText } from '@/components/copy-jobs/types';
+import { Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { IconPlayerPause, IconPlayerPlay } from '@tabler/icons-react';
+import { ErrorAlert, ProgressWithEta, StatCard, StatusBadge } from '@/components/ui';
+import { ErrorKeysPanel } from '@/components/copy-jobs/ErrorKeysPanel';
+import { useCopyJob } from '@/components/copy-jobs/hooks';
 import { useCan } from '@/lib/client/auth';
-import { formatDateTime, formatMicros, formatMs, formatNumber } from '@/lib/client/format';
+import { formatMicros, formatMs, formatNumber } from '@/lib/client/format';
 import { hasMovedData } from '@/lib/workflow/state';
 import type { MetricsView, RunView } from '@/lib/client/migration-types';
-import { errorKeysExportUrl, useErrorKeys, useMetrics, useMetricSamples, useRetryErrorKeys, useRunAction, type MetricsPoint } from './hooks';
+import { useMetrics, useMetricSamples, useRunAction, type MetricsPoint } from './hooks';
 
 const SIDE_COLORS = ['blue.6', 'orange.6', 'teal.6', 'grape.6', 'pink.6'];
 /** States whose figures move: the metrics are polled. */
@@ -138,107 +138,25 @@ function Charts({ m, points }: { m: MetricsView; points: MetricsPoint[] }) {
   );
 }
 
-export function ErrorKeysCard({ run }: { run: RunView }) {
-  const canOperate = useCan('operate');
-  const [show, setShow] = useState<'unresolved' | 'all'>('unresolved');
-  const [selected, setSelected] = useState<Set<string>>(new Set());
-  const page = useErrorKeys(run.id, { resolved: show === 'unresolved' ? false : undefined }, Boolean(run.copy_job_id));
-  const retry = useRetryErrorKeys(run.id);
-  const items = page.data?.items ?? [];
-  const doRetry = async () => {
-    const r = await retry.mutateAsync(selected.size ? { ids: [...selected] } : {});
-    notifySuccess(`Retried ${formatNumber(r.attempted)} keys: ${formatNumber(r.copied)} copied, ${formatNumber(r.failed)} failed again`);
-    setSelected(new Set());
-  };
+/** The copy job's error keys panel (export, retry, resolve with a note), or why there is none. */
+export function RunErrorKeys({ run }: { run: RunView }) {
   if (!run.copy_job_id) {
     return (
-      <Card withBorder padding="md" data-testid="error-keys-card">
+      <Card withBorder padding="md" data-testid="error-keys-panel">
         <Title order={5}>Error keys</Title>
         <Text size="sm" c="dimmed">
-          This run has no bulk copy, so no error keys.
+          This run has no bulk copy (live mirroring only), so no error keys.
         </Text>
       </Card>
     );
   }
-  return (
-    <Card withBorder padding="md" data-testid="error-keys-card">
-      <Stack gap="sm">
-        <Group justify="space-between">
-          <Title order={5}>
-            Error keys{' '}
-            <Text span c="dimmed" size="sm" data-testid="error-keys-counts">
-              ({formatNumber(page.data?.counts.unresolved ?? 0)} unresolved, {formatNumber(page.data?.counts.resolved ?? 0)} resolved)
-            </Text>
-          </Title>
-          <Group gap="sm">
-            <SegmentedControl size="xs" value={show} onChange={(v) => setShow(v as 'unresolved' | 'all')} data={['unresolved', 'all']} />
-            <Anchor href={errorKeysExportUrl(run.id, 'csv')} download size="sm" data-testid="migration-export-csv">
-              <Group gap={4}>
-                <IconDownload size={14} /> CSV
-              </Group>
-            </Anchor>
-            <Anchor href={errorKeysExportUrl(run.id, 'jsonl')} download size="sm" data-testid="migration-export-jsonl">
-              <Group gap={4}>
-                <IconDownload size={14} /> JSONL
-              </Group>
-            </Anchor>
-            {canOperate && (
-              <Button size="xs" variant="light" leftSection={<IconRefresh size={14} />} loading={retry.isPending} disabled={!page.data?.counts.unresolved} onClick={() => void doRetry()} data-testid="retry-error-keys">
-                {selected.size ? `Retry ${selected.size} selected` : 'Retry all'}
-              </Button>
-            )}
-          </Group>
-        </Group>
-        <ErrorAlert error={page.error ?? retry.error} />
-        {items.length === 0 ? (
-          <Text size="sm" c="dimmed" data-testid="no-migration-error-keys">
-            No {show === 'unresolved' ? 'unresolved ' : ''}error keys.
-          </Text>
-        ) : (
-          <Table fz="sm" striped>
-            <Table.Thead>
-              <Table.Tr>
-                {canOperate && <Table.Th w={32} />}
-                <Table.Th>Key</Table.Th>
-                <Table.Th>Class</Table.Th>
-                <Table.Th>Message</Table.Th>
-                <Table.Th ta="right">Attempts</Table.Th>
-                <Table.Th>Last seen</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((k) => (
-                <Table.Tr key={k.id}>
-                  {canOperate && (
-                    <Table.Td>
-                      <Checkbox
-                        aria-label="select"
-                        checked={selected.has(k.id)}
-                        onChange={(e) => {
-                          const next = new Set(selected);
-                          if (e.currentTarget.checked) next.add(k.id);
-                          else next.delete(k.id);
-                          setSelected(next);
-                        }}
-                      />
-                    </Table.Td>
-                  )}
-                  <Table.Td ff="monospace">
-                    {k.db ? `db${k.db} ` : ''}
-                    {keyText(k.key)}
-                  </Table.Td>
-                  <Table.Td>{k.error_class}</Table.Td>
-                  <Table.Td>{k.message}</Table.Td>
-                  <Table.Td ta="right">{k.attempts}</Table.Td>
-                  <Table.Td>{formatDateTime(k.last_seen)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-      </Stack>
-    </Card>
-  );
+  return <CopyJobErrorKeys jobId={run.copy_job_id} />;
+}
+
+function CopyJobErrorKeys({ jobId }: { jobId: string }) {
+  const job = useCopyJob(jobId);
+  if (!job.data) return <ErrorAlert error={job.error} />;
+  return <ErrorKeysPanel job={job.data} />;
 }
 
 export function ExecutionDashboard({ run }: { run: RunView }) {
@@ -295,7 +213,7 @@ export function ExecutionDashboard({ run }: { run: RunView }) {
           <Charts m={m} points={samples.data ?? []} />
         </>
       )}
-      <ErrorKeysCard run={run} />
+      <RunErrorKeys run={run} />
     </Stack>
   );
 }

@@ -7,13 +7,12 @@
 'use client';
 
 import { useState } from 'react';
-import { Accordion, Alert, Badge, Button, Card, Group, List, Loader, Modal, Progress, SimpleGrid, Stack, Tabs, Text, Textarea, Title } from '@mantine/core';
+import { Accordion, Alert, Button, Card, Group, List, Loader, Progress, SimpleGrid, Stack, Tabs, Text, Textarea, Title } from '@mantine/core';
 import { IconPlayerPlay, IconShieldCheck } from '@tabler/icons-react';
-import { ConfirmButton, ErrorAlert, notifySuccess, StatCard } from '@/components/ui';
+import { ConfirmButton, ErrorAlert, StatCard } from '@/components/ui';
 import { AnalysisView } from '@/components/compat/AnalysisView';
-import { Evidence } from '@/components/compat/Evidence';
+import { AcknowledgeModal, FindingItem } from '@/components/compat/FindingItem';
 import { TestRunView } from '@/components/compat/ReportDetail';
-import { SeverityBadge } from '@/components/compat/SeverityBadge';
 import { useRunPhase } from '@/components/compat/hooks';
 import { useCan, useMe } from '@/lib/client/auth';
 import { formatDateTime } from '@/lib/client/format';
@@ -82,99 +81,10 @@ export function PreparePanel({ run }: { run: RunView }) {
   );
 }
 
-function FindingItem({ f, onAck, canAck }: { f: FindingView; onAck: () => void; canAck: boolean }) {
-  return (
-    <Accordion.Item value={f.check} data-testid={`finding-${f.check}`}>
-      <Accordion.Control>
-        <Group gap="sm" wrap="nowrap">
-          <SeverityBadge severity={f.severity} />
-          <Text size="sm" fw={500} style={{ flex: 1 }}>
-            {f.title}
-          </Text>
-          {f.acknowledged && (
-            <Badge color="green" variant="outline" data-testid={`finding-${f.check}-acknowledged`}>
-              acknowledged
-            </Badge>
-          )}
-        </Group>
-      </Accordion.Control>
-      <Accordion.Panel>
-        <Stack gap="sm">
-          <Evidence evidence={f.evidence} />
-          {f.remediation && (
-            <Alert color={f.severity === 'blocking' ? 'red' : 'gray'} variant="light" title="Remediation">
-              {f.remediation}
-            </Alert>
-          )}
-          {f.acknowledged && (
-            <Text size="sm">
-              Acknowledged by <b>{f.acknowledged.by}</b> on {formatDateTime(f.acknowledged.at)}: “{f.acknowledged.notes}”
-            </Text>
-          )}
-          {f.severity === 'blocking' && (
-            <Text size="sm" c="red">
-              Blocking: fix the cause, then prepare again. It cannot be acknowledged.
-            </Text>
-          )}
-          {canAck && f.severity === 'warning' && (
-            <Group>
-              <Button size="xs" variant="light" onClick={onAck} data-testid={`finding-${f.check}-ack`}>
-                {f.acknowledged ? 'Update acknowledgement' : 'Acknowledge'}
-              </Button>
-            </Group>
-          )}
-        </Stack>
-      </Accordion.Panel>
-    </Accordion.Item>
-  );
-}
-
-function AcknowledgeModal({ runId, finding, onClose }: { runId: string; finding: FindingView | null; onClose: () => void }) {
-  const ack = useAcknowledge(runId);
-  const [notes, setNotes] = useState('');
-  const close = () => {
-    setNotes('');
-    ack.reset();
-    onClose();
-  };
-  return (
-    <Modal opened={finding !== null} onClose={close} title={`Acknowledge “${finding?.title ?? ''}”`}>
-      <Stack>
-        <Text size="sm">Acknowledging says the migration may go ahead with this warning. Your notes are kept with the finding and in the audit log.</Text>
-        <Textarea label="Notes" description="Why this is acceptable for this migration" autosize minRows={3} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} data-testid="ack-notes" />
-        <ErrorAlert error={ack.error} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={close}>
-            Cancel
-          </Button>
-          <Button
-            loading={ack.isPending}
-            disabled={!notes.trim()}
-            onClick={() =>
-              finding &&
-              ack.mutate(
-                { check: finding.check, notes: notes.trim() },
-                {
-                  onSuccess: () => {
-                    notifySuccess('Finding acknowledged');
-                    close();
-                  },
-                },
-              )
-            }
-            data-testid="ack-submit"
-          >
-            Acknowledge
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
-  );
-}
-
 export function ReviewPanel({ run }: { run: RunView }) {
   const checks = useChecks(run.id, Boolean(run.report_id));
   const canApprove = useCan('approve');
+  const ack = useAcknowledge(run.id);
   const [acking, setAcking] = useState<FindingView | null>(null);
   if (!run.report_id) return <Text c="dimmed">Nothing to review yet: the run has not been prepared.</Text>;
   const c = checks.data;
@@ -198,14 +108,14 @@ export function ReviewPanel({ run }: { run: RunView }) {
         <Tabs.Panel value="findings">
           <Accordion variant="separated" multiple defaultValue={open}>
             {findings.map((f) => (
-              <FindingItem key={f.check} f={f} canAck={canAck} onAck={() => setAcking(f)} />
+              <FindingItem key={f.check} f={f} ackable={canAck && f.severity === 'warning'} onAck={() => setAcking(f)} blockingHint="fix the cause, then prepare again" />
             ))}
           </Accordion>
         </Tabs.Panel>
         <Tabs.Panel value="analysis">{c.analysis ? <AnalysisView analysis={c.analysis} /> : <Text c="dimmed">No analysis.</Text>}</Tabs.Panel>
         <Tabs.Panel value="test-run">{c.test_run ? <TestRunView t={c.test_run} /> : <Text c="dimmed">No test run in this report.</Text>}</Tabs.Panel>
       </Tabs>
-      <AcknowledgeModal runId={run.id} finding={acking} onClose={() => setAcking(null)} />
+      <AcknowledgeModal finding={acking} onClose={() => setAcking(null)} acknowledge={(check, notes) => ack.mutateAsync({ check, notes })} />
     </Stack>
   );
 }

@@ -7,7 +7,7 @@
 
 import { useEffect, useState } from 'react';
 import { Alert, Badge, Group, ScrollArea, Stack, Table, Text } from '@mantine/core';
-import { ErrorAlert } from '@/components/ui';
+import { ErrorAlert, TransitionsTable } from '@/components/ui';
 import { formatDateTime, formatDuration, formatNumber } from '@/lib/client/format';
 import { describeEvent, EVENT_COLORS } from '@/lib/client/migration-events';
 import type { RunView } from '@/lib/client/migration-types';
@@ -54,36 +54,13 @@ export function EventFeed({ runId }: { runId: string }) {
   );
 }
 
-export function TransitionsTable({ runId }: { runId: string }) {
+export function RunHistory({ runId }: { runId: string }) {
   const history = useTransitions(runId);
   const rows = history.data ?? [];
   return (
     <Stack gap="xs">
       <ErrorAlert error={history.error} />
-      <Table striped fz="sm" data-testid="run-history">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>When</Table.Th>
-            <Table.Th>Event</Table.Th>
-            <Table.Th>State</Table.Th>
-            <Table.Th>By</Table.Th>
-            <Table.Th>Why</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rows.map((t) => (
-            <Table.Tr key={t.id}>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(t.at)}</Table.Td>
-              <Table.Td>{t.event.replace(/_/g, ' ')}</Table.Td>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                {t.from.replace(/_/g, ' ')} → {t.to.replace(/_/g, ' ')}
-              </Table.Td>
-              <Table.Td>{t.actor}</Table.Td>
-              <Table.Td>{t.reason ?? '—'}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <TransitionsTable rows={rows} testId="run-history" />
     </Stack>
   );
 }

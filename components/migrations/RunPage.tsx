@@ -21,7 +21,7 @@ import { AcceptancePanel } from './AcceptancePanel';
 import { ExecutionDashboard } from './ExecutionDashboard';
 import { useDeleteRun, useRollback, useRun, useRunAction } from './hooks';
 import { ApprovePanel, PreparePanel, ReviewPanel } from './ReviewPanels';
-import { EventFeed, TransitionsTable, WindowPanel } from './RunActivity';
+import { EventFeed, RunHistory, WindowPanel } from './RunActivity';
 import { RunStateBadge } from './RunStateBadge';
 import { SetupForm } from './SetupForm';
 import { TrafficPanel } from './TrafficPanel';
@@ -202,7 +202,7 @@ export function RunPage({ id }: { id: string }) {
               <EventFeed runId={run.id} />
             </Tabs.Panel>
             <Tabs.Panel value="history">
-              <TransitionsTable runId={run.id} />
+              <RunHistory runId={run.id} />
             </Tabs.Panel>
           </Tabs>
         </Card>

@@ -6,7 +6,7 @@
  */
 'use client';
 
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, seg } from '@/lib/client/api';
 import { migrationKeys } from '@/lib/client/migration-keys';
@@ -15,7 +15,6 @@ import {
   migrationRoom,
   type AcceptanceView,
   type ChecksView,
-  type ErrorKeyItem,
   type MetricsView,
   type MigrationEvent,
   type MigrationSetup,
@@ -23,9 +22,14 @@ import {
   type RunView,
   type TransitionView,
 } from '@/lib/client/migration-types';
-import type { ErrorKeyCounts } from '@/lib/copy-jobs/views';
 
 const path = (id: string, rest = '') => `/migrations/${seg(id)}${rest}`;
+
+/** Events kept in the page's feed, and fetched per catch-up request (the API's default page). */
+const FEED_LENGTH = 500;
+const EVENTS_PAGE = 200;
+/** Sub-keys of a run that an event does not make stale. */
+const LOCAL_KEYS = ['events', 'samples', 'metrics'];
 
 /** States with work running in the background: poll the run as a safety net besides the socket. */
 const BUSY: readonly RunState[] = ['preparing', 'executing', 'synced', 'shifting', 'accepting', 'rolling_back'];
@@ -113,81 +117,64 @@ export function useMetricSamples(id: string) {
   return useQuery<MetricsPoint[]>({ queryKey: migrationKeys.samples(id), queryFn: () => qc.getQueryData<MetricsPoint[]>(migrationKeys.samples(id)) ?? [], staleTime: Infinity, gcTime: 10 * 60_000 });
 }
 
-export interface ErrorKeyPage {
-  items: ErrorKeyItem[];
-  counts: ErrorKeyCounts;
-  next_cursor: string | null;
-}
-
-export function useErrorKeys(id: string, filters: { resolved?: boolean; cursor?: string }, enabled: boolean) {
-  return useQuery({
-    queryKey: migrationKeys.errorKeys(id, filters),
-    queryFn: () => api.get<ErrorKeyPage>(path(id, '/error-keys'), { query: { ...filters, limit: 50 } }),
-    enabled,
-  });
-}
-
-export const errorKeysExportUrl = (id: string, format: 'csv' | 'jsonl') => `/api/v1${path(id, '/error-keys')}?format=${format}`;
-
 /**
  * The run's event feed: the persisted history (GET events?after=) then the room's live
- * events. Each batch is merged by `seq`, so a live event that also came with a catch-up is
- * kept once; on every (re)connect the feed asks for what came after its last sequence.
+ * events. Batches are merged by `seq`, so an event that came both live and with a catch-up
+ * is kept once; on every (re)connect, and when a live event skips a number, the feed asks
+ * for what came after its last sequence.
  */
 export function useEventFeed(id: string) {
   const qc = useQueryClient();
-  const key = migrationKeys.events(id);
-  const merge = useCallback(
-    (events: MigrationEvent[]) =>
+  const feed = useMemo(() => {
+    const key = migrationKeys.events(id);
+    const read = () => qc.getQueryData<MigrationEvent[]>(key) ?? [];
+    const merge = (events: MigrationEvent[]) =>
       qc.setQueryData<MigrationEvent[]>(key, (old = []) => {
         const bySeq = new Map(old.map((e) => [e.seq, e]));
         for (const e of events) if (e.run_id === id) bySeq.set(e.seq, e);
-        return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-500);
-      }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [qc, id],
-  );
-  const lastSeq = () => qc.getQueryData<MigrationEvent[]>(key)?.at(-1)?.seq ?? 0;
-  const catchUp = useCallback(async () => {
-    // Pages of 200 until the server has nothing newer.
-    for (;;) {
-      const { events } = await api.get<{ events: MigrationEvent[] }>(path(id, '/events'), { query: { after: lastSeq(), limit: 200 } });
-      merge(events);
-      if (events.length < 200) return events;
-    }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [id, merge]);
+        return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-FEED_LENGTH);
+      });
+    const catchUp = async () => {
+      for (;;) {
+        const after = read().at(-1)?.seq ?? 0;
+        const { events } = await api.get<{ events: MigrationEvent[] }>(path(id, '/events'), { query: { after, limit: EVENTS_PAGE } });
+        merge(events);
+        if (events.length < EVENTS_PAGE) return;
+      }
+    };
+    return { key, read, merge, catchUp };
+  }, [qc, id]);
+
   const query = useQuery<MigrationEvent[]>({
-    queryKey: key,
+    queryKey: feed.key,
     queryFn: async () => {
-      await catchUp();
-      return qc.getQueryData<MigrationEvent[]>(key) ?? [];
+      await feed.catchUp();
+      return feed.read();
     },
     staleTime: Infinity,
   });
+
   const onEvent = useCallback(
     (e: MigrationEvent) => {
       if (e.run_id !== id) return;
-      // A gap (events sent while this tab was not in the room): fetch what is missing first.
-      if (e.seq > lastSeq() + 1) void catchUp();
-      else merge([e]);
-      // Every event may change what the run shows.
-      void qc.invalidateQueries({ queryKey: migrationKeys.detail(id), predicate: (q) => q.queryKey[3] !== 'events' && q.queryKey[3] !== 'samples' && q.queryKey[3] !== 'metrics' });
+      if (e.seq > (feed.read().at(-1)?.seq ?? 0) + 1) void feed.catchUp();
+      else feed.merge([e]);
+      // An event may change anything the run shows (acknowledgements, acceptance, traffic…);
+      // the feed itself, the polled metrics and the client-side samples are left alone.
+      void qc.invalidateQueries({ queryKey: migrationKeys.detail(id), predicate: (q) => !LOCAL_KEYS.includes(String(q.queryKey[3])) });
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [id, merge, catchUp, qc],
+    [id, feed, qc],
   );
   useRoom(migrationRoom(id), 'migration:event', onEvent);
-  const catchUpRef = useRef(catchUp);
-  catchUpRef.current = catchUp;
+
   useEffect(() => {
     const socket = getSocket();
-    const onConnect = () => void catchUpRef.current();
+    const onConnect = () => void feed.catchUp();
     socket.on('connect', onConnect);
     return () => {
       socket.off('connect', onConnect);
     };
-  }, []);
+  }, [feed]);
   return query;
 }
 
@@ -255,12 +242,4 @@ export function useComplete(id: string) {
 
 export function useRollback(id: string) {
   return useRunMutation(id, (body: { reason: string }) => api.post<RunView>(path(id, '/rollback'), body));
-}
-
-export function useRetryErrorKeys(id: string) {
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (body: { ids?: string[] }) => api.post<{ attempted: number; copied: number; failed: number }>(path(id, '/error-keys/retry'), body),
-    onSuccess: () => qc.invalidateQueries({ queryKey: migrationKeys.detail(id) }),
-  });
 }

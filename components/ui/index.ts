@@ -9,3 +9,4 @@ export { applyServerErrors, type ApplyServerErrorsOptions } from './apply-server
 export { notifyError, notifySuccess } from './notify';
 export { ListEmpty, PageLoader } from './PageStates';
 export { StatCard } from './StatCard';
+export { TransitionsTable, type TransitionRow } from './TransitionsTable';

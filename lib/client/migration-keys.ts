@@ -12,7 +12,6 @@ export const migrationKeys = {
   metrics: (id: string) => [...base.detail(id), 'metrics'] as const,
   acceptance: (id: string) => [...base.detail(id), 'acceptance'] as const,
   transitions: (id: string) => [...base.detail(id), 'transitions'] as const,
-  errorKeys: (id: string, filters: Record<string, unknown> = {}) => [...base.detail(id), 'error-keys', filters] as const,
   /** The run's event feed: persisted events fetched by `after=`, live ones appended from the room. */
   events: (id: string) => [...base.detail(id), 'events'] as const,
   /** Metric samples collected from polls while the page is open (client-only, for the charts). */
