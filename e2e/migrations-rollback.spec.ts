@@ -7,7 +7,6 @@
  */
 import type { APIRequestContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { BASE_URL } from './env';
 import { MigrationLab } from './pages/migrations-lab';
 import { MigrationsPage } from './pages/migrations';
 import { AckWriter } from './pages/migrations-writer';
@@ -25,12 +24,12 @@ test.describe('guided migration: rollback from target_primary', () => {
   let operator: Page;
   let runId: string;
 
-  test.beforeAll(async ({ request, browser, playwright }) => {
+  test.beforeAll(async ({ playwright, browser }) => {
     test.setTimeout(240_000);
-    lab = new MigrationLab(request, SUFFIX);
+    lab = new MigrationLab(playwright, SUFFIX);
     await lab.up();
-    op = await lab.apiAs(playwright, BASE_URL, lab.operator);
-    ap = await lab.apiAs(playwright, BASE_URL, lab.approver);
+    op = await lab.apiAs(lab.operator);
+    ap = await lab.apiAs(lab.approver);
     writer = new AckWriter(lab.interlayPort, `app:${SUFFIX}`).start();
     await writer.advance(50);
     runId = await lab.seedRun(op, ap, RUN_NAME, { source: lab.source, target: lab.target, interlay: lab.interlay, strategy: { type: 'big_bang' } }, 'target_primary');

@@ -26,8 +26,8 @@ test.describe('guided migration: the whole runbook', () => {
   let approver: Page;
   let runId: string;
 
-  test.beforeAll(async ({ request, browser }) => {
-    lab = new MigrationLab(request, SUFFIX);
+  test.beforeAll(async ({ playwright, browser }) => {
+    lab = new MigrationLab(playwright, SUFFIX);
     await lab.up();
     writer = new AckWriter(lab.interlayPort, `app:${SUFFIX}`).start();
     await writer.advance(50);

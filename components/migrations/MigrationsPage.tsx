@@ -77,7 +77,7 @@ export function MigrationsPage() {
       <ErrorAlert error={runs.error} />
       {runs.isLoading ? (
         <PageLoader />
-      ) : rows.length === 0 ? (
+      ) : runs.error ? null : rows.length === 0 ? (
         <ListEmpty icon={<IconArrowsExchange size={26} />} title="No migrations yet" description={canOperate ? 'Start one with "New migration".' : 'An operator has not created any migration yet.'} />
       ) : (
         <Table striped highlightOnHover verticalSpacing="sm" data-testid="migrations-table">

@@ -7,7 +7,7 @@
  */
 import { expect, type APIRequest, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import { freePort, startRedis, type RedisServer } from '../../test/redis-server';
-import { ADMIN_TOKEN } from '../env';
+import { ADMIN_TOKEN, BASE_URL } from '../env';
 import type { MigrationSetupInput, RunView, ChecksView } from '../../lib/workflow/schema';
 import { LoginPage } from './login';
 
@@ -28,9 +28,11 @@ export class MigrationLab {
   readonly operator: LabUser;
   readonly approver: LabUser;
   private readonly runs: string[] = [];
+  /** The admin's API client, for seeding and clean-up; the lab's own, so it outlives any one hook. */
+  private request!: APIRequestContext;
 
   constructor(
-    private readonly request: APIRequestContext,
+    private readonly playwright: { request: APIRequest },
     readonly suffix: string,
   ) {
     this.source = `mig-src-${suffix}`;
@@ -41,6 +43,7 @@ export class MigrationLab {
   }
 
   async up(): Promise<void> {
+    this.request = await this.playwright.request.newContext({ baseURL: BASE_URL, storageState: { cookies: [], origins: [] } });
     [this.src, this.tgt] = await Promise.all([startRedis(), startRedis()]);
     this.seedSource();
     for (const [name, s] of [[this.source, this.src], [this.target, this.tgt]] as const) {
@@ -86,8 +89,8 @@ export class MigrationLab {
   }
 
   /** An API client signed in as `user` (a session cookie, like the browser). */
-  async apiAs(playwright: { request: APIRequest }, baseURL: string, user: LabUser): Promise<APIRequestContext> {
-    const ctx = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+  async apiAs(user: LabUser): Promise<APIRequestContext> {
+    const ctx = await this.playwright.request.newContext({ baseURL: BASE_URL, storageState: { cookies: [], origins: [] } });
     const r = await ctx.post('/api/v1/auth/login', { data: { username: user.username, password: user.password } });
     expect(r.status(), await r.text()).toBeLessThan(300);
     return ctx;
@@ -147,5 +150,6 @@ export class MigrationLab {
     for (const u of [this.operator, this.approver]) await this.request.delete(`/api/v1/users/${u.username}`, { headers: auth });
     for (const e of [this.source, this.target]) await this.request.delete(`/api/v1/endpoints/${e}`, { headers: auth });
     await Promise.all([this.src?.stop(), this.tgt?.stop()]);
+    await this.request.dispose();
   }
 }
