@@ -4,10 +4,13 @@
  */
 import { SYSTEM_ACTOR, type Actor } from '../auth/roles';
 import { AppError, conflict, isAppError } from '../errors';
-import type { RoutingView } from '../interlays/schema';
+import type { RoutingInput, RoutingView } from '../interlays/schema';
 import type { Stage } from '../migration/stages';
 import { RunEvents } from './events';
-import { runRow, setupOf, stateOf, type RunRow, type WorkflowResources } from './resources';
+import { delay, runRow, setupOf, stateOf, type RunRow, type WorkflowResources } from './resources';
+
+/** How long a move refused only because keys wait for a state sync is tried again. */
+const TRANSIENT_SYNC_WAIT_MS = 5000;
 import type { FailureView, MigrationSetup } from './schema';
 import type { RunState } from './state';
 import { RunTransitions } from './transitions';
@@ -75,7 +78,7 @@ export class RunOps {
     let forced = move.force?.reason ?? null;
     let after: RoutingView;
     try {
-      after = await this.res.interlays.setRouting(actor, setup.interlay, forced ? { ...input, force: true, reason: forced } : input);
+      after = await this.setRouting(actor, setup.interlay, forced ? { ...input, force: true, reason: forced } : input);
     } catch (e) {
       if (!(isAppError(e) && e.code === 'CONFLICT' && move.trusted && !forced)) throw e;
       forced = move.trusted;
@@ -93,6 +96,24 @@ export class RunOps {
       });
     }
     return after;
+  }
+
+  /**
+   * The interlay refuses a move while keys wait for a state sync; under write load a few
+   * always do for a moment, so that refusal alone is tried again for a few seconds.
+   */
+  private async setRouting(actor: Actor, interlay: string, input: RoutingInput): Promise<RoutingView> {
+    const end = Date.now() + TRANSIENT_SYNC_WAIT_MS;
+    for (;;) {
+      try {
+        return await this.res.interlays.setRouting(actor, interlay, input);
+      } catch (e) {
+        const reasons = isAppError(e) && e.code === 'CONFLICT' ? ((e.extra.details as { reasons?: string[] } | undefined)?.reasons ?? []) : [];
+        const transient = reasons.length > 0 && reasons.every((r) => /wait for a state sync/.test(r));
+        if (!transient || Date.now() > end) throw e;
+        await delay(100);
+      }
+    }
   }
 
   /** The user may roll this run back: an operator or admin, or the setup's named rollback approver. */
