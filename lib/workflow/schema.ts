@@ -216,6 +216,9 @@ export const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
+/** GET …/events/stream: `after` (or the `Last-Event-ID` header, whichever is later). */
+export const streamQuery = z.object({ after: z.coerce.number().int().min(0).default(0) });
+
 export const errorKeysQuery = z.object({
   resolved: z.enum(['true', 'false']).transform((s) => s === 'true').optional(),
   cursor: z.string().regex(/^\d{1,19}$/, 'a cursor from next_cursor').optional(),
