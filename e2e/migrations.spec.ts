@@ -114,7 +114,7 @@ test.describe('guided migration: the whole runbook', () => {
     await ui.waitState(/executing|synced/);
     await ui.showStep('execute');
     await expect(operator.getByTestId('copy-progress')).toBeVisible();
-    await expect(operator.getByTestId('metrics-sides')).toContainText(lab.target);
+    await expect(operator.getByTestId('side-target')).toBeVisible();
     await expect.poll(async () => Number((await operator.getByTestId('metric-ops').textContent())?.replace(/,/g, '')), { timeout: 20_000 }).toBeGreaterThan(0);
     await ui.waitState('synced', 120_000);
     await expect(operator.getByTestId('metric-in-sync')).toHaveText('yes');
@@ -128,7 +128,7 @@ test.describe('guided migration: the whole runbook', () => {
     await expect(ui.panel('traffic')).toBeVisible();
     const stages = await ui.walkTraffic();
     expect(stages.at(-1)).toBe('target primary');
-    expect(stages).toContain('canary');
+    expect(stages).toEqual(['canary 50%', 'canary 100%', 'target primary']);
     await expect(ui.eventFeed()).toContainText('traffic');
     // Writes keep being acknowledged while the target serves.
     await writer.advance(100);
@@ -145,10 +145,10 @@ test.describe('guided migration: the whole runbook', () => {
     expect(report.acknowledged).toBeGreaterThan(250);
 
     await operator.getByTestId('acceptance-verify').click();
-    await ui.waitState('accepting');
     await expect(operator.getByTestId('acceptance-met')).toHaveText('met', { timeout: 120_000 });
     await expect(operator.getByTestId('acceptance-differences')).toContainText('0');
     await ui.confirm('acceptance-confirm');
+    await ui.waitState('accepting');
     await expect(operator.getByTestId('acceptance-confirmed')).toContainText(lab.operator.username);
 
     await ui.typeToConfirm('complete-run', RUN_NAME);

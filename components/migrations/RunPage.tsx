@@ -113,8 +113,10 @@ function StepPanel({ run, step }: { run: RunView; step: RunbookStep }) {
 
 function RunStepper({ run }: { run: RunView }) {
   const current = currentStep(run.state, run.return_to);
-  // The approve panel is part of the review: reachable as soon as there is something to approve.
-  const reachable = Math.max(stepIndex(current), run.state === 'awaiting_review' ? stepIndex('approve') : 0);
+  // The approve panel is part of the review, and acceptance may be checked while traffic moves:
+  // reachable as soon as there is something to approve or verify.
+  const ahead: Partial<Record<RunView['state'], RunbookStep>> = { awaiting_review: 'approve', synced: 'accept', shifting: 'accept' };
+  const reachable = Math.max(stepIndex(current), stepIndex(ahead[run.state] ?? 'setup'));
   const [chosen, setChosen] = useState<{ step: RunbookStep; at: RunbookStep } | null>(null);
   // A choice holds until the run moves on to another step.
   const shown = chosen && chosen.at === current ? chosen.step : current;

@@ -54,7 +54,7 @@ export function TrafficPanel({ run }: { run: RunView }) {
         <Alert color="gray">Shadow compares only: the target never serves clients. Completion reports the comparison.</Alert>
       )}
       <Text size="sm">
-        Now: <b data-testid="traffic-stage">{stage ? stage.replace(/_/g, ' ') : 'not routed yet'}</b>
+        Now: <b data-testid="traffic-stage">{stage ? `${stage.replace(/_/g, ' ')}${stage === 'canary' && current !== null && steps[current]?.canary_percent !== undefined ? ` ${steps[current]!.canary_percent}%` : ''}` : 'not routed yet'}</b>
         {current !== null && steps[current] ? ` — ${stageEffect(steps[current])}` : ''}
       </Text>
       <Timeline active={at} bulletSize={20} lineWidth={2} data-testid="traffic-plan">

@@ -11,6 +11,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, seg } from '@/lib/client/api';
 import { migrationKeys } from '@/lib/client/migration-keys';
 import { getSocket, useRoom } from '@/lib/client/socket';
+import type { FindingView } from '@/lib/compat/service';
 import {
   migrationRoom,
   type AcceptanceView,
@@ -37,7 +38,7 @@ const BUSY: readonly RunState[] = ['preparing', 'executing', 'synced', 'shifting
 export function useRuns() {
   return useQuery({
     queryKey: migrationKeys.lists(),
-    queryFn: async () => (await api.get<{ runs: RunView[] }>('/migrations')).runs,
+    queryFn: async () => (await api.get<{ migrations: RunView[] }>('/migrations')).migrations,
   });
 }
 
@@ -180,18 +181,23 @@ export function useEventFeed(id: string) {
 
 // ---- mutations ----
 
-/** Every action answers with the run: put it in the cache and refetch what hangs below it. */
-function useRunMutation<B>(id: string, fn: (body: B) => Promise<RunView>) {
+/**
+ * An action on a run: most answer with the run, which goes into the cache; acknowledge and
+ * acceptance answer with what they changed. Either way what hangs below the run is refetched.
+ */
+function useRunMutation<B, R = RunView>(id: string, fn: (body: B) => Promise<R>) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: fn,
-    onSuccess: (run) => {
-      if (run && typeof run === 'object' && 'state' in run) qc.setQueryData(migrationKeys.detail(id), run);
+    onSuccess: (res) => {
+      if (isRun(res)) qc.setQueryData(migrationKeys.detail(id), res);
       void qc.invalidateQueries({ queryKey: migrationKeys.detail(id) });
       void qc.invalidateQueries({ queryKey: migrationKeys.lists() });
     },
   });
 }
+
+const isRun = (x: unknown): x is RunView => typeof x === 'object' && x !== null && 'allowed_events' in x;
 
 export function useCreateRun() {
   const qc = useQueryClient();
@@ -217,7 +223,7 @@ export function useRunAction(id: string) {
 }
 
 export function useAcknowledge(id: string) {
-  return useRunMutation(id, ({ check, notes }: { check: string; notes: string }) => api.post<RunView>(path(id, `/findings/${seg(check)}/acknowledge`), { notes }));
+  return useRunMutation(id, ({ check, notes }: { check: string; notes: string }) => api.post<FindingView>(path(id, `/findings/${seg(check)}/acknowledge`), { notes }));
 }
 
 export function useApprove(id: string) {
@@ -233,7 +239,7 @@ export function useTraffic(id: string) {
 }
 
 export function useAcceptanceAction(id: string) {
-  return useRunMutation(id, (body: { action: 'verify' | 'confirm'; accept_error_keys?: boolean; note?: string }) => api.post<RunView>(path(id, '/acceptance'), body));
+  return useRunMutation(id, (body: { action: 'verify' | 'confirm'; accept_error_keys?: boolean; note?: string }) => api.post<AcceptanceView>(path(id, '/acceptance'), body));
 }
 
 export function useComplete(id: string) {
