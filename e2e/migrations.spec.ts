@@ -85,16 +85,22 @@ test.describe('guided migration: the whole runbook', () => {
     const ui = new MigrationsPage(approver);
     await ui.open(runId);
     await ui.waitState('awaiting review');
-    await expect(ui.panel('review').getByTestId('finding-evidence').first()).toBeVisible();
+    // The planted warning, open with its evidence.
+    await expect(ui.panel('review').getByTestId('finding-target-not-empty').getByTestId('finding-evidence')).toContainText('total keys');
     await ui.panel('review').getByTestId('review-tab-analysis').click();
     await expect(approver.getByTestId('compat-analysis')).toBeVisible();
     await ui.panel('review').getByTestId('review-tab-test-run').click();
     await expect(approver.getByTestId('compat-test-run')).toBeVisible();
     await ui.panel('review').getByRole('tab', { name: /Findings/ }).click();
 
-    const acknowledged = await ui.acknowledgeWarnings('expected for this e2e target; reviewed');
+    await expect(approver.getByTestId('checks-unacknowledged')).not.toHaveText('0');
+    await ui.showStep('approve');
+    await expect(approver.getByTestId('approve-blockers')).toContainText(/unacknowledged|acknowledge/i);
+    await ui.showStep('review');
+    expect(await ui.acknowledgeWarnings('config:shared holds the same value on both sides; reviewed')).toBeGreaterThan(0);
     await expect(approver.getByTestId('checks-unacknowledged')).toHaveText('0');
-    if (acknowledged > 0) await expect(ui.eventFeed()).toContainText('acknowledge');
+    await expect(ui.panel('review').getByTestId('finding-target-not-empty')).toContainText(`Acknowledged by ${lab.approver.username}`);
+    await expect(ui.eventFeed()).toContainText('acknowledge');
 
     await ui.showStep('approve');
     await expect(approver.getByTestId('approve-blockers')).toHaveCount(0);

@@ -238,14 +238,15 @@ export function SetupForm({ run, editable }: { run: RunView; editable: boolean }
         )}
         <Fieldset legend="Endpoints" disabled={!editable}>
           <SimpleGrid cols={{ base: 1, md: 2 }}>
-            <Select label="Source" description={H.source} data={endpointNames} searchable {...form.getInputProps('source')} data-testid="setup-source" />
-            <Select label="Target" description={H.target} data={endpointNames} searchable {...form.getInputProps('target')} data-testid="setup-target" />
+            <Select label="Source" description={H.source} data={endpointNames} searchable allowDeselect={false} {...form.getInputProps('source')} data-testid="setup-source" />
+            <Select label="Target" description={H.target} data={endpointNames} searchable allowDeselect={false} {...form.getInputProps('target')} data-testid="setup-target" />
             <MultiSelect label="Mirror targets" description={H.mirror_targets} data={endpointNames} searchable clearable {...form.getInputProps('mirror_targets')} data-testid="setup-mirrors" />
             <Select
               label="Interlay"
               description={H.interlay}
               data={interlayOptions}
               searchable
+              allowDeselect={false}
               {...form.getInputProps('interlay')}
               data-testid="setup-interlay"
             />

@@ -62,7 +62,7 @@ export class MigrationLab {
     }
   }
 
-  /** A few hundred keys of every common type in db 0, some with a TTL. */
+  /** A few hundred keys of every common type in db 0, some with a TTL; one of them on the target too. */
   private seedSource(): void {
     const args: string[] = [];
     for (let i = 0; i < 200; i++) args.push(`user:${i}:name`, `name-${i}`);
@@ -75,6 +75,10 @@ export class MigrationLab {
     }
     for (let i = 0; i < 20; i++) this.src.cli('SET', `session:${i}`, `token-${i}`, 'EX', '3600');
     this.src.cli('XADD', 'events', '*', 'kind', 'signup', 'user', '1');
+    // One key the target already holds, with the source's value: prepare warns "target not
+    // empty" (an approver acknowledges it), and the copy's Replace leaves the sides identical.
+    this.src.cli('SET', 'config:shared', 'v1');
+    this.tgt.cli('SET', 'config:shared', 'v1');
   }
 
   /** Signs a user in through the login page, in a browser context of its own. */
