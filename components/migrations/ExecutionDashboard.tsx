@@ -17,6 +17,7 @@ import { formatMicros, formatMs, formatNumber } from '@/lib/client/format';
 import { hasMovedData } from '@/lib/workflow/state';
 import type { MetricsView, RunView } from '@/lib/client/migration-types';
 import { useMetrics, useMetricSamples, useRunAction, type MetricsPoint } from './hooks';
+import { StartExecution } from './ReviewPanels';
 
 const SIDE_COLORS = ['blue.6', 'orange.6', 'teal.6', 'grape.6', 'pink.6'];
 /** States whose figures move: the metrics are polled. */
@@ -164,6 +165,7 @@ export function ExecutionDashboard({ run }: { run: RunView }) {
   const moved = hasMovedData(run.state, run.return_to);
   const metrics = useMetrics(run.id, LIVE.includes(run.state));
   const samples = useMetricSamples(run.id);
+  if (run.state === 'approved') return <StartExecution run={run} />;
   if (!moved) return <Text c="dimmed">The dashboard fills once the approved run starts moving data.</Text>;
   const m = metrics.data;
   const c = m?.copy;

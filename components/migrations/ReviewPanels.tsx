@@ -2,7 +2,8 @@
  * The runbook's checks and sign-off: Prepare (run the compatibility checks, analysis and
  * test run, with the report's live phase from its room), Review (findings with evidence,
  * acknowledge with notes, analysis charts, test-run output) and Approve (why approval is
- * refused, or approve with a confirmation saying what gets frozen; then start execution).
+ * refused, or approve with a confirmation saying what gets frozen), and the start of
+ * execution once approved.
  */
 'use client';
 
@@ -127,13 +128,51 @@ function setupLine(run: RunView): string {
   return `${s.source} → ${s.target}${s.mirror_targets.length ? ` (+ ${s.mirror_targets.join(', ')})` : ''} through ${s.interlay}; ${s.strategy.type.replace(/_/g, ' ')}, ${s.data_movement.replace(/_/g, ' ')}, conflict policy ${s.conflict_policy}, ${s.write_consistency}`;
 }
 
+function ApprovedAlert({ run }: { run: RunView }) {
+  return (
+    <Alert color="green" icon={<IconShieldCheck size={18} />} title="Approved" data-testid="approved-by">
+      Approved by {run.approved_by} on {formatDateTime(run.approved_at)}. The setup is frozen: {setupLine(run)}.
+    </Alert>
+  );
+}
+
+/** The approved run before its data moves: who approved, and the operator's start button. */
+export function StartExecution({ run }: { run: RunView }) {
+  const canOperate = useCan('operate');
+  const action = useRunAction(run.id);
+  return (
+    <Stack gap="md" data-testid="start-execution">
+      <ApprovedAlert run={run} />
+      {canOperate && (
+        <Group>
+          <ConfirmButton
+            color="blue"
+            variant="filled"
+            title="Start the data movement?"
+            message={
+              run.setup?.data_movement === 'mirror_only'
+                ? 'The interlay starts mirroring every write to the target; clients keep being served by the source.'
+                : run.setup?.data_movement === 'bulk_only'
+                  ? 'The bulk copy starts; applications should have stopped writing to the source.'
+                  : 'The interlay starts mirroring every write to the target and the bulk copy starts; clients keep being served by the source.'
+            }
+            confirmLabel="Start"
+            onConfirm={() => action.mutateAsync({ action: 'execute' })}
+            data-testid="execute-run"
+          >
+            Start execution
+          </ConfirmButton>
+        </Group>
+      )}
+    </Stack>
+  );
+}
+
 export function ApprovePanel({ run }: { run: RunView }) {
   const canApprove = useCan('approve');
-  const canOperate = useCan('operate');
   const { data: me } = useMe();
   const checks = useChecks(run.id, Boolean(run.report_id));
   const approve = useApprove(run.id);
-  const action = useRunAction(run.id);
   const [note, setNote] = useState('');
   const blockers = checks.data?.blockers ?? [];
   const isSubmitter = me?.user.username === run.submitted_by;
@@ -141,9 +180,7 @@ export function ApprovePanel({ run }: { run: RunView }) {
   return (
     <Stack gap="md" data-testid="approve-panel">
       {run.approved_by ? (
-        <Alert color="green" icon={<IconShieldCheck size={18} />} title="Approved" data-testid="approved-by">
-          Approved by {run.approved_by} on {formatDateTime(run.approved_at)}. The setup is frozen: {setupLine(run)}.
-        </Alert>
+        <ApprovedAlert run={run} />
       ) : (
         <Text size="sm">
           An approver other than {run.submitted_by ?? 'the person who submitted the setup'} signs off the setup as it is: {setupLine(run)}.
@@ -184,27 +221,6 @@ export function ApprovePanel({ run }: { run: RunView }) {
             </Group>
           </Stack>
         </Card>
-      )}
-      {run.state === 'approved' && canOperate && (
-        <Group>
-          <ConfirmButton
-            color="blue"
-            variant="filled"
-            title="Start the data movement?"
-            message={
-              run.setup?.data_movement === 'mirror_only'
-                ? 'The interlay starts mirroring every write to the target; clients keep being served by the source.'
-                : run.setup?.data_movement === 'bulk_only'
-                  ? 'The bulk copy starts; applications should have stopped writing to the source.'
-                  : 'The interlay starts mirroring every write to the target and the bulk copy starts; clients keep being served by the source.'
-            }
-            confirmLabel="Start"
-            onConfirm={() => action.mutateAsync({ action: 'execute' })}
-            data-testid="execute-run"
-          >
-            Start execution
-          </ConfirmButton>
-        </Group>
       )}
     </Stack>
   );

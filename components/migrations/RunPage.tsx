@@ -137,7 +137,6 @@ function RunStepper({ run }: { run: RunView }) {
           <Stepper.Step
             key={s.key}
             label={s.label}
-            description={s.description}
             allowStepSelect={i <= reachable}
             color={i === failedAt ? 'red' : undefined}
             data-testid={`step-${s.key}`}
@@ -146,9 +145,12 @@ function RunStepper({ run }: { run: RunView }) {
         ))}
       </Stepper>
       <Card withBorder padding="lg" data-testid={`panel-${shown}`}>
-        <Text fw={600} mb="sm">
-          {RUNBOOK_STEPS[stepIndex(shown)]!.label}
-        </Text>
+        <Group gap="xs" mb="sm" align="baseline">
+          <Text fw={600}>{RUNBOOK_STEPS[stepIndex(shown)]!.label}</Text>
+          <Text size="sm" c="dimmed">
+            {RUNBOOK_STEPS[stepIndex(shown)]!.description}
+          </Text>
+        </Group>
         <StepPanel run={run} step={shown} />
       </Card>
     </Stack>
