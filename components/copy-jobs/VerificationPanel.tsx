@@ -15,7 +15,7 @@ import { apiUrl } from '@/lib/client/api';
 import { useCan } from '@/lib/client/auth';
 import { formatDateTime, formatNumber } from '@/lib/client/format';
 import { isActive, useRepair, useVerification, useVerifications, useVerify } from './hooks';
-import { keyText, type CopyJobView } from './types';
+import { keyText, type CopyJobView, type MismatchItem } from './types';
 
 function Count({ label, value, testId, bad }: { label: string; value: number; testId?: string; bad?: boolean }) {
   return (
@@ -27,6 +27,40 @@ function Count({ label, value, testId, bad }: { label: string; value: number; te
         {formatNumber(value)}
       </Text>
     </Stack>
+  );
+}
+
+/** The keys a verification found different, as stored with it (the first page). */
+export function MismatchTable({ items, targets }: { items: MismatchItem[]; targets: string[] }) {
+  return (
+    <ScrollArea.Autosize mah={420} type="auto">
+      <Table striped stickyHeader fz="sm" data-testid="mismatch-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Key</Table.Th>
+            <Table.Th>db</Table.Th>
+            <Table.Th>Target</Table.Th>
+            <Table.Th>Kind</Table.Th>
+            <Table.Th>Detail</Table.Th>
+            <Table.Th>Repaired</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {items.map((m) => (
+            <Table.Tr key={m.id}>
+              <Table.Td ff="monospace" miw={180} style={{ wordBreak: 'break-word' }}>
+                {keyText(m.key)}
+              </Table.Td>
+              <Table.Td>{m.db}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{targets[m.target] ?? m.target}</Table.Td>
+              <Table.Td>{m.kind.replace(/_/g, ' ')}</Table.Td>
+              <Table.Td>{m.detail}</Table.Td>
+              <Table.Td>{m.repaired ? 'yes' : '—'}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </ScrollArea.Autosize>
   );
 }
 
@@ -147,34 +181,7 @@ export function VerificationPanel({ job }: { job: CopyJobView }) {
                       </Button>
                     )}
                   </Group>
-                  <ScrollArea.Autosize mah={420} type="auto">
-                  <Table striped stickyHeader fz="sm" data-testid="mismatch-table">
-                    <Table.Thead>
-                      <Table.Tr>
-                        <Table.Th>Key</Table.Th>
-                        <Table.Th>db</Table.Th>
-                        <Table.Th>Target</Table.Th>
-                        <Table.Th>Kind</Table.Th>
-                        <Table.Th>Detail</Table.Th>
-                        <Table.Th>Repaired</Table.Th>
-                      </Table.Tr>
-                    </Table.Thead>
-                    <Table.Tbody>
-                      {d.mismatches.map((m) => (
-                        <Table.Tr key={m.id}>
-                          <Table.Td ff="monospace" miw={180} style={{ wordBreak: 'break-word' }}>
-                            {keyText(m.key)}
-                          </Table.Td>
-                          <Table.Td>{m.db}</Table.Td>
-                          <Table.Td style={{ whiteSpace: 'nowrap' }}>{job.targets[m.target] ?? m.target}</Table.Td>
-                          <Table.Td>{m.kind.replace(/_/g, ' ')}</Table.Td>
-                          <Table.Td>{m.detail}</Table.Td>
-                          <Table.Td>{m.repaired ? 'yes' : '—'}</Table.Td>
-                        </Table.Tr>
-                      ))}
-                    </Table.Tbody>
-                  </Table>
-                  </ScrollArea.Autosize>
+                  <MismatchTable items={d.mismatches} targets={job.targets} />
                   {d.next_cursor && (
                     <Text size="xs" c="dimmed">
                       Showing the first {d.mismatches.length} keys; export for the full list.

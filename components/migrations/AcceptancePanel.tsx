@@ -1,6 +1,6 @@
 /**
  * Acceptance before completion: the verification pass (differences against the threshold),
- * the mirror lag, the error keys (resolved, or accepted with a note), the operator's
+ * the keys it found different, the mirror lag, the error keys (resolved, or accepted with a note), the operator's
  * confirmation, the optional second approver's sign-off, and Complete behind type-to-confirm.
  */
 'use client';
@@ -9,6 +9,8 @@ import { useState } from 'react';
 import { Alert, Badge, Button, Card, Checkbox, Group, Loader, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import { IconCircleCheck, IconCircleX, IconSearch } from '@tabler/icons-react';
 import { ConfirmButton, ErrorAlert } from '@/components/ui';
+import { useVerification } from '@/components/copy-jobs/hooks';
+import { MismatchTable } from '@/components/copy-jobs/VerificationPanel';
 import { useCan, useMe } from '@/lib/client/auth';
 import { formatDateTime, formatMs, formatNumber } from '@/lib/client/format';
 import type { RunView } from '@/lib/client/migration-types';
@@ -17,6 +19,20 @@ import { useAcceptance, useAcceptanceAction, useApproveCompletion, useComplete }
 import { TypeToConfirm } from './TypeToConfirm';
 
 const ACCEPTING_FROM = ['synced', 'shifting', 'accepting'];
+
+/** The keys the acceptance verification found different (the copy job's verification). */
+function Differences({ jobId, verificationId, targets }: { jobId: string; verificationId: string; targets: string[] }) {
+  const v = useVerification(jobId, verificationId);
+  if (!v.data) return <ErrorAlert error={v.error} />;
+  return (
+    <Stack gap={4} data-testid="acceptance-mismatches">
+      <Text size="sm" fw={500}>
+        Differences
+      </Text>
+      <MismatchTable items={v.data.mismatches} targets={targets} />
+    </Stack>
+  );
+}
 
 export function AcceptancePanel({ run }: { run: RunView }) {
   const canOperate = useCan('operate');
@@ -83,6 +99,7 @@ export function AcceptancePanel({ run }: { run: RunView }) {
                 Unresolved error keys: <b>{formatNumber(a.error_keys_unresolved)}</b>
               </Text>
             </Group>
+            {run.copy_job_id && a.verification_id && a.differences ? <Differences jobId={run.copy_job_id} verificationId={a.verification_id} targets={run.setup ? [run.setup.target, ...run.setup.mirror_targets] : []} /> : null}
             {a.error_keys_accepted && (
               <Text size="sm">
                 Error keys accepted by {a.error_keys_accepted.by} on {formatDateTime(a.error_keys_accepted.at)}: “{a.error_keys_accepted.note}”
