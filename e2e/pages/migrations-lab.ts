@@ -113,11 +113,10 @@ export class MigrationLab {
   }
 
   /**
-   * Seeds a run through the API up to `stage` of its traffic plan: created and set up by the
-   * operator, prepared, warnings acknowledged and approved by the approver, executed until in
-   * sync, then moved step by step. Returns the run's id.
+   * Seeds an approved run through the API: created and set up by the operator, prepared,
+   * its warnings acknowledged and approved by the approver. Returns the run's id.
    */
-  async seedRun(op: APIRequestContext, ap: APIRequestContext, name: string, setup: MigrationSetupInput, stage: string): Promise<string> {
+  async seedApproved(op: APIRequestContext, ap: APIRequestContext, name: string, setup: MigrationSetupInput): Promise<string> {
     const run = await this.call<RunView>(op, 'POST', '/migrations', { name, setup });
     this.track(run.id);
     await this.call(op, 'POST', `/migrations/${run.id}/prepare`, {});
@@ -127,14 +126,19 @@ export class MigrationLab {
       await this.call(ap, 'POST', `/migrations/${run.id}/findings/${f.check}/acknowledge`, { notes: 'reviewed for the e2e run' });
     }
     await this.call(ap, 'POST', `/migrations/${run.id}/approve`, {});
-    await this.call(op, 'POST', `/migrations/${run.id}/execute`, {});
-    let view = await this.waitRun(op, run.id, 'synced');
+    return run.id;
+  }
+
+  /** Executes an approved run until in sync, then moves its traffic step by step up to `stage`. */
+  async executeTo(op: APIRequestContext, id: string, stage: string): Promise<RunView> {
+    await this.call(op, 'POST', `/migrations/${id}/execute`, {});
+    let view = await this.waitRun(op, id, 'synced');
     while (view.traffic.stage !== stage) {
       const next = (view.traffic.current_step ?? -1) + 1;
       expect(next, `the plan has no step at ${stage}: ${JSON.stringify(view.traffic.steps)}`).toBeLessThan(view.traffic.steps.length);
-      view = await this.call<RunView>(op, 'POST', `/migrations/${run.id}/traffic`, { step: next });
+      view = await this.call<RunView>(op, 'POST', `/migrations/${id}/traffic`, { step: next });
     }
-    return run.id;
+    return view;
   }
 
   /** Runs created by the spec, closed or deleted on `down()`. */
