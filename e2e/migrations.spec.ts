@@ -127,7 +127,11 @@ test.describe('guided migration: the whole runbook', () => {
     await expect(operator.getByTestId('side-target')).toBeVisible();
     await expect.poll(async () => Number((await operator.getByTestId('metric-ops').textContent())?.replace(/,/g, '')), { timeout: 20_000 }).toBeGreaterThan(0);
     await ui.waitState('synced', 120_000);
+    // In sync, the run moves on to its traffic step; the dashboard stays one click away.
+    await expect(ui.panel('traffic')).toBeVisible();
+    await ui.showStep('execute');
     await expect(operator.getByTestId('metric-in-sync')).toHaveText('yes');
+    await expect(operator.getByTestId('copy-progress')).toContainText('done');
     await writer.advance(100);
   });
 
