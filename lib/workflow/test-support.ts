@@ -55,6 +55,64 @@ export async function startBench(kind: DbKind, opts: { mirror?: boolean; servers
   return { api, ...servers, interlayPort, operator: await api.tokenFor('operator'), approver: await api.tokenFor('approver'), viewer: await api.tokenFor('viewer') };
 }
 
+/** Between tests on one bench: both servers empty, the interlay back at source (forced: it may be at target). */
+export async function resetBench(b: Bench, seedKeys: number): Promise<void> {
+  const r = await b.api.call('PUT', '/api/v1/interlays/live/routing', { token: ADMIN_TOKEN, body: { stage: 'source', force: true, reason: 'test reset' } });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  for (const s of [b.source, b.target, b.mirror]) s?.cli('FLUSHALL');
+  await fill(b.source, seedKeys);
+}
+
+/** Acknowledged writes through the interlay, each to its own key: after a migration or a rollback the source must hold every one. */
+export class Ledger {
+  private readonly conn: Redis;
+  private stopped = false;
+  private loop: Promise<void> = Promise.resolve();
+  readonly acked: number[] = [];
+
+  constructor(port: number) {
+    this.conn = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 });
+    this.conn.on('error', () => undefined);
+  }
+
+  start(): this {
+    this.loop = (async () => {
+      for (let i = 0; !this.stopped; i++) {
+        try {
+          if ((await this.conn.set(`ledger:${i}`, String(i))) === 'OK') this.acked.push(i);
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    })();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    this.conn.disconnect();
+  }
+
+  /** The acknowledged ledger keys missing on a server. */
+  async missingOn(r: RedisServer): Promise<number[]> {
+    const c = new Redis({ host: r.host, port: r.port });
+    try {
+      const out: number[] = [];
+      for (let i = 0; i < this.acked.length; i += 1000) {
+        const chunk = this.acked.slice(i, i + 1000);
+        const vals = await c.mget(chunk.map((n) => `ledger:${n}`));
+        vals.forEach((v, j) => {
+          if (v !== String(chunk[j])) out.push(chunk[j]!);
+        });
+      }
+      return out;
+    } finally {
+      c.disconnect();
+    }
+  }
+}
+
 /** Fills a server with `n` keys of several types (some with TTLs). */
 export async function fill(r: RedisServer, n: number, prefix = 'seed'): Promise<void> {
   const c = new Redis({ host: r.host, port: r.port });
