@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-// @ts-expect-error -- a plain .mjs script without type declarations
 import { missingInstall } from './install-check.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
