@@ -3,7 +3,7 @@
  * the database, the endpoints that resolve connection settings, audit, the notifier, the
  * logger and the engine entry points (injectable so tests can stub them).
  */
-import type { CopyProgress, CopyRunOptions, CopySpec, CopyStore, ErrorKeyRecord, Mismatch, RateLimit, RecoveryNotice, RepairResult, VerificationResult, VerifyOptions } from '../copy/types';
+import type { CopyCoordination, CopyProgress, CopyRunOptions, CopySpec, CopyStore, ErrorKeyRecord, Mismatch, RateLimit, RecoveryNotice, RepairResult, VerificationResult, VerifyOptions } from '../copy/types';
 import { CopyRun, repair, repairScope, retryErrorKeys, verify, type ScopeRepair } from '../copy';
 import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
@@ -41,6 +41,17 @@ export interface CopyEngine {
 
 export const COPY_ENGINE: CopyEngine = { CopyRun, retryErrorKeys, verify, repair, repairScope };
 
+/**
+ * The live path (interlays mirroring a job's source to its targets). The interlay service
+ * is built after this one, so the console hands in functions that look it up when called.
+ */
+export interface LivePath {
+  /** The coordination of a running interlay that mirrors `source` to `target`, with its id; null when none does. */
+  coordination(source: string, target: string): { interlay: string; coordination: CopyCoordination } | null;
+  /** A copy from `source` to `target` completed with every key copied: interlays mirroring there trust the target again. */
+  completed(source: string, target: string): void;
+}
+
 export interface CopyJobServiceDeps {
   prisma: PrismaClient;
   /** Raw SQL on the same database, for the error key pages (exports read millions of rows). */
@@ -52,6 +63,8 @@ export interface CopyJobServiceDeps {
   engine?: CopyEngine;
   /** Minimum ms between progress ticks to a job's room (default 1000). */
   progressIntervalMs?: number;
+  /** Absent: runs are never coordinated with a live mirror (tests of the copy alone). */
+  livePath?: LivePath;
 }
 
 /** The deps with the engine resolved: what each part of the host is built with. */

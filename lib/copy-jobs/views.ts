@@ -45,6 +45,8 @@ export interface CopyJobView extends Omit<CopyJobOptions, 'source' | 'targets'> 
   finished_at: string | null;
   updated_at: string;
   error_key_counts: ErrorKeyCounts;
+  /** Interlays whose live mirror the job's runs were coordinated with. */
+  coordinated_with: string[];
 }
 
 export interface ErrorKeyItem {
@@ -135,6 +137,7 @@ export function jobView(row: JobRow, counts: ErrorKeyCounts | undefined, live: J
     finished_at: iso(row.finishedAt),
     updated_at: row.updatedAt.toISOString(),
     error_key_counts: counts ?? noErrorKeys(),
+    coordinated_with: row.coordinatedWith,
   };
 }
 
