@@ -85,17 +85,21 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
 
     // Copy jobs: resume running jobs from their checkpoints after start; pause them (status kept) on stop.
     // A run copying where an interlay mirrors is coordinated with it (the interlay service is built below: looked up lazily).
-    const copyJobs = new CopyJobService({
+    const copyJobs: CopyJobService = new CopyJobService({
       prisma: db.prisma,
       sql: db.sql,
       endpoints,
       audit,
       notifier,
       log: log.child({ component: 'copy-jobs' }),
-      livePath: { coordination: (source, target) => interlays.liveCopy(source, target), completed: (source, target) => interlays.copyCompleted(source, target) },
+      livePath: {
+        coordination: (source, target) => interlays.liveCopy(source, target),
+        completed: (source, target) => interlays.copyCompleted(source, target),
+        coordinationOf: (id) => interlays.coordinatorOf(id),
+      },
     });
     stoppers.push(() => copyJobs.stop());
-    const interlays = new InterlayService({
+    const interlays: InterlayService = new InterlayService({
       prisma: db.prisma,
       secrets: secrets.box,
       audit,
@@ -103,6 +107,8 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
       endpoints,
       log: log.child({ component: 'interlays' }),
       createEngine: createInterlayEngine,
+      // Keys the mirror failed on go to the copy jobs' error-key store (origin `mirror`).
+      mirrorErrors: copyJobs.mirrorErrors,
       consoleHost: config.HOST,
       consolePort: config.PORT,
       // "Is the target in sync": the last copy job from the interlay's endpoint to the target since mirroring began.

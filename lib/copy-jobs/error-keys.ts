@@ -149,31 +149,39 @@ export class ErrorKeys {
   }
 
   /** One keyset page of a job's error keys (ids above `after`), filtered. */
-  async page(id: string, q: PageFilter, after: bigint, limit: number, ids?: string[]): Promise<ErrorKeyDbRow[]> {
-    const conds = ['"job_id" = $1::uuid', '"id" > $2::bigint'];
-    const params: unknown[] = [id, after.toString()];
-    const add = (sql: (p: string) => string, v: unknown) => {
-      params.push(v);
-      conds.push(sql(`$${params.length}`));
-    };
-    if (q.class) add((p) => `"error_class" = ${p}`, q.class);
-    if (q.db !== undefined) add((p) => `"db" = ${p}::int`, q.db);
-    if (q.target !== undefined) add((p) => `"target" = ${p}::int`, q.target);
-    if (q.resolved !== undefined) add((p) => `"resolved" = ${p}::boolean`, q.resolved);
-    if (q.search) add((p) => `position(${p}::bytea in "key") > 0`, Buffer.from(q.search, 'utf8'));
-    if (ids?.length) {
-      const start = params.length;
-      params.push(...ids);
-      conds.push(`"id" IN (${ids.map((_, i) => `$${start + i + 1}::bigint`).join(', ')})`);
-    }
-    params.push(limit);
-    const text = `SELECT "id"::text AS "id", "target", "db", "key", "type", "size"::float8 AS "size", "error_class", "message", "retryable", "attempts",
-              "first_seen", "last_seen", "resolved", "resolved_at", "resolution_note"
-         FROM "copy_job_error_keys" WHERE ${conds.join(' AND ')} ORDER BY "copy_job_error_keys"."id" LIMIT $${params.length}::int`;
-    // The driver directly when we have it: Prisma's raw results cost ~10x more per row.
-    if (this.res.sql) return this.res.sql.query<ErrorKeyDbRow>(text, params);
-    return this.res.prisma.$queryRawUnsafe<ErrorKeyDbRow[]>(text, ...params);
+  page(id: string, q: PageFilter, after: bigint, limit: number, ids?: string[]): Promise<ErrorKeyDbRow[]> {
+    return errorKeyPage(this.res, { job: id }, q, after, limit, ids);
   }
+}
+
+/** Whose error keys: a copy job's (origin `copy`) or an interlay's mirror (origin `mirror`). */
+export type ErrorKeyScope = { job: string } | { interlay: string };
+
+/** One keyset page of a scope's error keys (ids above `after`), filtered. */
+export async function errorKeyPage(res: CopyJobResources, scope: ErrorKeyScope, q: PageFilter, after: bigint, limit: number, ids?: string[]): Promise<ErrorKeyDbRow[]> {
+  const conds = ['job' in scope ? '"job_id" = $1::uuid' : '"interlay_id" = $1::text', '"id" > $2::bigint'];
+  const params: unknown[] = ['job' in scope ? scope.job : scope.interlay, after.toString()];
+  const add = (sql: (p: string) => string, v: unknown) => {
+    params.push(v);
+    conds.push(sql(`$${params.length}`));
+  };
+  if (q.class) add((p) => `"error_class" = ${p}`, q.class);
+  if (q.db !== undefined) add((p) => `"db" = ${p}::int`, q.db);
+  if (q.target !== undefined) add((p) => `"target" = ${p}::int`, q.target);
+  if (q.resolved !== undefined) add((p) => `"resolved" = ${p}::boolean`, q.resolved);
+  if (q.search) add((p) => `position(${p}::bytea in "key") > 0`, Buffer.from(q.search, 'utf8'));
+  if (ids?.length) {
+    const start = params.length;
+    params.push(...ids);
+    conds.push(`"id" IN (${ids.map((_, i) => `$${start + i + 1}::bigint`).join(', ')})`);
+  }
+  params.push(limit);
+  const text = `SELECT "id"::text AS "id", "origin", "side", "target", "db", "key", "type", "size"::float8 AS "size", "error_class", "message", "retryable", "attempts",
+            "first_seen", "last_seen", "resolved", "resolved_at", "resolution_note"
+       FROM "copy_job_error_keys" WHERE ${conds.join(' AND ')} ORDER BY "copy_job_error_keys"."id" LIMIT $${params.length}::int`;
+  // The driver directly when we have it: Prisma's raw results cost ~10x more per row.
+  if (res.sql) return res.sql.query<ErrorKeyDbRow>(text, params);
+  return res.prisma.$queryRawUnsafe<ErrorKeyDbRow[]>(text, ...params);
 }
 
 /**

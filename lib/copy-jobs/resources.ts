@@ -35,7 +35,7 @@ export interface CopyEngine {
   CopyRun: new (spec: CopySpec, store: CopyStore, opts: CopyRunOptions) => CopyRunLike;
   retryErrorKeys(spec: CopySpec, keys: { key: Buffer; db: number }[], opts: { log: Logger }): Promise<{ copied: number; failed: ErrorKeyRecord[] }>;
   verify(spec: CopySpec, opts: VerifyOptions): Promise<VerificationResult>;
-  repair(spec: CopySpec, mismatches: Mismatch[], opts?: { log?: Logger }): Promise<RepairResult>;
+  repair(spec: CopySpec, mismatches: Mismatch[], opts?: { log?: Logger; coordination?: CopyCoordination }): Promise<RepairResult>;
   repairScope(spec: CopySpec, opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void> }): Promise<ScopeRepair>;
 }
 
@@ -50,6 +50,8 @@ export interface LivePath {
   coordination(source: string, target: string): { interlay: string; coordination: CopyCoordination } | null;
   /** A copy from `source` to `target` completed with every key copied: interlays mirroring there trust the target again. */
   completed(source: string, target: string): void;
+  /** The coordination of one running interlay (mirror error retries sync inside its copy windows); null when it is not running. */
+  coordinationOf(interlay: string): CopyCoordination | null;
 }
 
 export interface CopyJobServiceDeps {

@@ -261,6 +261,12 @@ export class InterlayService {
     return null;
   }
 
+  /** The copy coordination of one running interlay (a retry of its mirror error keys syncs inside its windows). */
+  coordinatorOf(id: string): ReturnType<EngineHandle['copyCoordinator']> | null {
+    const rt = this.runtimes.get(id);
+    return rt?.engine && ACTIVE.has(rt.engine.status) ? rt.engine.copyCoordinator() : null;
+  }
+
   /** liveCopy's coordination alone. */
   copyCoordinator(source: string, target: string): ReturnType<EngineHandle['copyCoordinator']> | null {
     return this.liveCopy(source, target)?.coordination ?? null;
