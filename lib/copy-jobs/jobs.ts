@@ -7,6 +7,7 @@ import { conflict } from '../errors';
 import type { EndpointUse } from '../endpoints/service';
 import type { ErrorKeys } from './error-keys';
 import type { RunHost } from './host';
+import { assertLivePolicy } from './live-path';
 import { jobRow, type CopyJobResources, type JobRow } from './resources';
 import type { CopyJobOptions, CreateCopyJobInput } from './schema';
 import { buildSpec, engineRate } from './spec';
@@ -25,6 +26,7 @@ export class Jobs {
   async create(actor: Actor, input: CreateCopyJobInput): Promise<CopyJobView> {
     // Resolve every endpoint first so a typo is a 400 with its field path, not a failed job.
     await buildSpec(this.res.endpoints, input);
+    assertLivePolicy(this.res.livePath, input);
     const row = await this.res.prisma.copyJob.create({
       data: {
         source: input.source,
