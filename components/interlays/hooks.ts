@@ -10,7 +10,7 @@ import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, seg } from '@/lib/client/api';
 import { interlayKeys } from '@/lib/client/interlay-keys';
-import { toLivePoint, useRooms, type LivePoint } from '@/lib/client/interlay-live';
+import { throttledFetch, toLivePoint, useRooms, type LivePoint } from '@/lib/client/interlay-live';
 import { useRoom } from '@/lib/client/socket';
 import { appendPoint, type HistoryPoint } from '@/lib/interlays/history';
 import type { InterlayMetrics, InterlayView, RoutingInput, RoutingView } from '@/lib/interlays/schema';
@@ -28,7 +28,7 @@ const ACTIVE = new Set(['starting', 'listening', 'draining']);
 type Tick = { id: string; at: number; [k: string]: unknown };
 
 export function useInterlays() {
-  return useQuery({ queryKey: interlayKeys.lists(), queryFn: async () => (await api.get<{ interlays: InterlayView[] }>('/interlays')).interlays });
+  return useQuery({ queryKey: interlayKeys.lists(), queryFn: () => throttledFetch('interlays', async () => (await api.get<{ interlays: InterlayView[] }>('/interlays')).interlays) });
 }
 
 /**
@@ -70,12 +70,12 @@ export function useLiveList(interlays: readonly InterlayView[] | undefined): voi
 
 export function useInterlay(id: string) {
   // Live numbers: refetch on mount rather than show what the cache had when we left.
-  return useQuery({ queryKey: interlayKeys.detail(id), queryFn: () => api.get<InterlayView>(`/interlays/${seg(id)}`), staleTime: 0 });
+  return useQuery({ queryKey: interlayKeys.detail(id), queryFn: () => throttledFetch(`interlay:${id}`, () => api.get<InterlayView>(`/interlays/${seg(id)}`)), staleTime: 0 });
 }
 
 export function useInterlayHistory(id: string) {
   // Ticks missed while the page was closed leave a gap: refetch on mount.
-  return useQuery({ queryKey: interlayKeys.history(id), queryFn: () => api.get<InterlayHistory>(`/interlays/${seg(id)}/metrics/history`), staleTime: 0 });
+  return useQuery({ queryKey: interlayKeys.history(id), queryFn: () => throttledFetch(`interlay:${id}:history`, () => api.get<InterlayHistory>(`/interlays/${seg(id)}/metrics/history`)), staleTime: 0 });
 }
 
 /** Joins the interlay's room and writes each tick (at most one per ~second) into the cache. */
@@ -101,7 +101,7 @@ export function useLiveMetrics(id: string, enabled: boolean): void {
 }
 
 export function useRouting(id: string) {
-  return useQuery({ queryKey: interlayKeys.routing(id), queryFn: () => api.get<RoutingView>(`/interlays/${seg(id)}/routing`), staleTime: 0 });
+  return useQuery({ queryKey: interlayKeys.routing(id), queryFn: () => throttledFetch(`interlay:${id}:routing`, () => api.get<RoutingView>(`/interlays/${seg(id)}/routing`)), staleTime: 0 });
 }
 
 /** PUT routing; a 409 (a move the rules refuse without force) is left to the caller to offer a forced move. */
@@ -124,7 +124,8 @@ export function useShadowDivergences(id: string, divergent: number, enabled: boo
   }, [qc, id, divergent, enabled]);
   return useQuery({
     queryKey: interlayKeys.divergences(id),
-    queryFn: async () => (await api.get<{ id: string; divergences: ShadowDivergence[] }>(`/interlays/${seg(id)}/shadow-divergences`)).divergences,
+    queryFn: () =>
+      throttledFetch(`interlay:${id}:divergences`, async () => (await api.get<{ id: string; divergences: ShadowDivergence[] }>(`/interlays/${seg(id)}/shadow-divergences`)).divergences),
     enabled,
   });
 }
