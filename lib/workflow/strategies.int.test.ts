@@ -6,6 +6,7 @@
  * (test/compare.ts) and every acknowledged ledger write is on both.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '@/test/api';
 import { compareServers } from '@/test/compare';
 import { RandomWriter } from '@/test/random-writer';
 import { Redis } from 'ioredis';
@@ -65,10 +66,18 @@ describe('migration strategies end to end', () => {
     return run;
   }
 
+  async function secondApprover(): Promise<string> {
+    const user = { username: 'approver-second', password: 'password-123' };
+    expect((await b.api.call('POST', '/api/v1/users', { token: ADMIN_TOKEN, body: { ...user, role: 'approver' } })).status).toBe(201);
+    const login = await b.api.call('POST', '/api/v1/auth/login', { body: user });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    return (await b.api.call('POST', '/api/v1/tokens', { cookie, body: { name: 'second approver' } })).body.token;
+  }
+
   /** Stop the writers, accept, complete, wait for the window to close. */
   async function finish(run: Runbook, completionStage: string, closingStage: string): Promise<void> {
     await stopWriters();
-    await run.accept();
+    if ((await run.run()).state !== 'accepting') await run.accept();
     const done = await run.complete();
     expect(done.state).toBe('completed');
     expect(done.rollback_window_ends_at).toEqual(expect.any(String));
@@ -82,6 +91,14 @@ describe('migration strategies end to end', () => {
     const moved = await run.traffic({ step: 1 });
     expect(moved).toMatchObject({ state: 'shifting', traffic: { current_step: 1, stage: 'target_primary' } });
     await writer!.until(3000);
+    const metrics = (await run.call('GET', '/metrics', b.viewer)).body;
+    expect(metrics.copy).toMatchObject({ status: 'completed', percent: 100, eta_s: 0 });
+    expect(metrics.interlay.sides.map((s: { name: string; role: string }) => `${s.name}:${s.role}`)).toEqual(['source:secondary', 'target:primary']);
+    expect(metrics.error_keys).toMatchObject({ unresolved: 0 });
+    expect((await run.call('GET', '/error-keys', b.viewer)).body).toMatchObject({ items: [] });
+    const csv = await run.call('GET', '/error-keys?format=csv', b.viewer);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     await finish(run, 'target_primary', 'target');
     await expectIdentical();
     const history = (await run.call('GET', '/transitions', b.viewer)).body.transitions.map((t: { to: string }) => t.to);
@@ -110,10 +127,20 @@ describe('migration strategies end to end', () => {
     await expectIdentical();
   });
 
-  it('blue_green: the active side switches to the new one, the old one kept in sync through the window', async () => {
-    const run = await toSynced(setupFor({ strategy: { type: 'blue_green', active_is_new: true } }));
+  it('blue_green: the active side switches to the new one; completion needs a second approver', async () => {
+    const run = await toSynced(setupFor({ strategy: { type: 'blue_green', active_is_new: true }, completion_second_approver: true }));
     await run.traffic({ stage: 'target_primary' });
     await writer!.until(3000);
+    await stopWriters();
+    await run.accept();
+    const early = await run.call('POST', '/complete', b.operator, {});
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toMatch(/second approver/);
+    expect((await run.call('POST', '/approve-completion', b.approver)).status).toBe(403); // approved the execution
+    const second = await secondApprover();
+    const ok = await run.call('POST', '/approve-completion', second);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.completion_approved_by).toBe('approver-second');
     await finish(run, 'target_primary', 'target');
     await expectIdentical();
   });
