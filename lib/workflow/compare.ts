@@ -7,6 +7,7 @@
 import { SYSTEM_ACTOR, type Actor } from '../auth/roles';
 import { verify } from '../copy';
 import { buildSpec } from '../copy-jobs/spec';
+import { copyOptions } from './plan';
 import type { RunRow, WorkflowResources } from './resources';
 import type { MigrationSetup } from './schema';
 
@@ -37,15 +38,7 @@ export async function readComparison(res: WorkflowResources, row: RunRow, c: Com
 
 async function compareDirect(res: WorkflowResources, setup: MigrationSetup, mode: 'full' | 'sample', ttlToleranceMs: number): Promise<Comparison> {
   try {
-    const spec = await buildSpec(res.endpoints, {
-      source: setup.source,
-      targets: [setup.target, ...setup.mirror_targets],
-      match: setup.key_filters.match,
-      types: setup.key_filters.types,
-      databases: setup.databases,
-      conflict_policy: 'Replace',
-      preserve_ttl: setup.preserve_ttl,
-    });
+    const spec = await buildSpec(res.endpoints, copyOptions(setup));
     const r = await verify(spec, { mode, ttlToleranceMs, maxMismatches: 100, log: res.log });
     return { verification_id: null, status: 'completed', checked: r.checked, missing: r.missing, differences: r.missing + r.type_mismatch + r.value_mismatch + r.ttl_mismatch };
   } catch (e) {

@@ -17,7 +17,7 @@ import { SYSTEM_ACTOR, type Actor } from '../auth/roles';
 import { conflict, isAppError } from '../errors';
 import type { InterlayMetrics } from '../interlay/types';
 import { isTransientSyncReason, type RunOps } from './ops';
-import { copiesBulk, mirrorsLive, planSteps } from './plan';
+import { copiesBulk, copyOptions, mirrorsLive, planSteps } from './plan';
 import type { RunRow } from './resources';
 import type { MigrationSetup, RunView } from './schema';
 import { runView } from './views';
@@ -72,17 +72,7 @@ export class Execution {
       }
     }
     if (copiesBulk(setup) && !row.copyJobId) {
-      const job = await this.res.copyJobs.create(actor, {
-        source: setup.source,
-        targets: [setup.target, ...setup.mirror_targets],
-        match: setup.key_filters.match,
-        types: setup.key_filters.types,
-        databases: setup.databases,
-        // A copy racing mirrored writes must overwrite (the only policy the coordination allows).
-        conflict_policy: 'Replace',
-        preserve_ttl: setup.preserve_ttl,
-        rate_limit: setup.rate_limit,
-      });
+      const job = await this.res.copyJobs.create(actor, copyOptions(setup));
       await this.res.prisma.migrationRun.update({ where: { id }, data: { copyJobId: job.id } });
       await this.ops.events.record(id, 'progress', actor.username, { milestone: 'copy_started', detail: `copy job ${job.id}` });
     }

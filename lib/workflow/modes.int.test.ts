@@ -4,7 +4,7 @@
  * seeded elsewhere, only live mirroring), and a console restart in the middle of the bulk
  * copy of a bulk_then_mirror run, which then goes on to completion with nothing lost.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@/lib/config';
 import { createLogger } from '@/lib/logger';
 import { registerContext } from '@/server/api/context';
@@ -12,7 +12,7 @@ import { createContext, type ServerContext } from '@/server/context';
 import { ADMIN_TOKEN } from '@/test/api';
 import { compareServers } from '@/test/compare';
 import { RandomWriter } from '@/test/random-writer';
-import { fill, Ledger, resetBench, Runbook, setupFor, startBench, until, type Bench } from './test-support';
+import { fill, Ledger, Runbook, setupFor, until, useBench, type Bench } from './test-support';
 
 const SEED = 3000;
 
@@ -21,20 +21,14 @@ describe('data movement modes and restart', () => {
   let ledger: Ledger | undefined;
   let restarted: ServerContext | undefined;
 
-  beforeAll(async () => {
-    b = await startBench('embedded');
-  });
-  afterAll(async () => {
-    if (restarted) {
+  useBench(SEED, (x) => (b = x), {
+    // The context started after the restart is closed first; the bench's own is closed last.
+    beforeClose: async () => {
+      if (!restarted) return;
       await restarted.stop();
       await restarted.close();
       registerContext(b.api.ctx);
-    }
-    await b?.api.close();
-    await Promise.all([b?.source.stop(), b?.target.stop()]);
-  });
-  beforeEach(async () => {
-    await resetBench(b, SEED);
+    },
   });
   afterEach(async () => {
     await ledger?.stop();

@@ -4,10 +4,10 @@
  * (0 differences), and every write acknowledged during the migration is on the source.
  * Also: who may roll back, and the automatic rollback of the monitor.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { compareServers } from '@/test/compare';
 import { RandomWriter } from '@/test/random-writer';
-import { Ledger, resetBench, Runbook, setupFor, startBench, type Bench } from './test-support';
+import { Ledger, Runbook, setupFor, useBench, type Bench } from './test-support';
 import type { MigrationSetupInput } from './schema';
 
 const SEED = 2000;
@@ -17,16 +17,7 @@ describe('rollback', () => {
   let writer: RandomWriter | undefined;
   let ledger: Ledger | undefined;
 
-  beforeAll(async () => {
-    b = await startBench('embedded');
-  });
-  afterAll(async () => {
-    await b?.api.close();
-    await Promise.all([b?.source.stop(), b?.target.stop()]);
-  });
-  beforeEach(async () => {
-    await resetBench(b, SEED);
-  });
+  useBench(SEED, (x) => (b = x));
   afterEach(async () => {
     await writer?.stop();
     await ledger?.stop();

@@ -5,12 +5,12 @@
  * rollback window closing. At the end source and target hold the same data
  * (test/compare.ts) and every acknowledged ledger write is on both.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '@/test/api';
 import { compareServers } from '@/test/compare';
 import { RandomWriter } from '@/test/random-writer';
 import { Redis } from 'ioredis';
-import { Ledger, resetBench, Runbook, setupFor, startBench, until, type Bench } from './test-support';
+import { Ledger, Runbook, setupFor, useBench, until, type Bench } from './test-support';
 
 const SEED = 3000;
 
@@ -19,16 +19,7 @@ describe('migration strategies end to end', () => {
   let writer: RandomWriter | undefined;
   let ledger: Ledger | undefined;
 
-  beforeAll(async () => {
-    b = await startBench('embedded');
-  });
-  afterAll(async () => {
-    await b?.api.close();
-    await Promise.all([b?.source.stop(), b?.target.stop()]);
-  });
-  beforeEach(async () => {
-    await resetBench(b, SEED);
-  });
+  useBench(SEED, (x) => (b = x));
   afterEach(async () => {
     await stopWriters();
   });

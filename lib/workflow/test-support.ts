@@ -4,7 +4,7 @@
  * the source, tokens per role, and the runbook's steps as small helpers over the API.
  */
 import { Redis } from 'ioredis';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { ADMIN_TOKEN, startTestApi, type ApiResponse, type TestApi } from '@/test/api';
 import type { DbKind } from '@/test/db';
 import { freePort, startRedis, type RedisServer } from '@/test/redis-server';
@@ -53,6 +53,26 @@ export async function startBench(kind: DbKind, opts: { mirror?: boolean; servers
   const il = await api.call('POST', '/api/v1/interlays', { token: ADMIN_TOKEN, body: { id: 'live', endpoint: 'src', port: interlayPort, start: true, settings: OPEN } });
   expect(il.body.status).toBe('listening');
   return { api, ...servers, interlayPort, operator: await api.tokenFor('operator'), approver: await api.tokenFor('approver'), viewer: await api.tokenFor('viewer') };
+}
+
+/**
+ * One bench for a test file (embedded database): started before all tests, closed after,
+ * reset (servers emptied and seeded, the interlay at source) before each. `onBench` gets it.
+ */
+export function useBench(seedKeys: number, onBench: (b: Bench) => void, opts: { beforeClose?: () => Promise<void> } = {}): void {
+  let b: Bench | undefined;
+  beforeAll(async () => {
+    b = await startBench('embedded');
+    onBench(b);
+  });
+  afterAll(async () => {
+    await opts.beforeClose?.();
+    await b?.api.close();
+    await Promise.all([b?.source.stop(), b?.target.stop(), b?.mirror?.stop()]);
+  });
+  beforeEach(async () => {
+    await resetBench(b!, seedKeys);
+  });
 }
 
 /** Between tests on one bench: both servers empty, the interlay back at source (forced: it may be at target). */
