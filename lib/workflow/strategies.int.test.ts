@@ -82,6 +82,9 @@ describe('migration strategies end to end', () => {
     const moved = await run.traffic({ step: 1 });
     expect(moved).toMatchObject({ state: 'shifting', traffic: { current_step: 1, stage: 'target_primary' } });
     await writer!.until(3000);
+    // Acceptance while the application keeps writing: differences that are writes in flight are re-checked away.
+    await run.accept();
+    expect((await run.call('GET', '/acceptance', b.viewer)).body).toMatchObject({ differences: 0, met: true, confirmed_by: expect.stringMatching(/^operator/) });
     const metrics = (await run.call('GET', '/metrics', b.viewer)).body;
     expect(metrics.copy).toMatchObject({ status: 'completed', percent: 100, eta_s: 0 });
     expect(metrics.interlay.sides.map((s: { name: string; role: string }) => `${s.name}:${s.role}`)).toEqual(['source:secondary', 'target:primary']);
