@@ -129,6 +129,8 @@ test.describe('interlay live migration', () => {
       await writer.until(before + 2_000);
       // In target_primary the writes are mirrored back to the source.
       await expect.poll(async () => ui.number(ui.mirrorLink('source').getByTestId('link-ops-total')), { timeout: 15_000 }).toBeGreaterThan(0);
+      // The mirror charts draw the ticks (and keep them when the history is refetched).
+      await expect(page.getByTestId('chart-mirror-ops').locator('path.recharts-line-curve')).toHaveAttribute('d', /\d[LC]\d/);
 
       // Rollback under load: the primary moves back to the source.
       const back = await ui.openMove('dual_write');

@@ -10,7 +10,7 @@ import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, seg } from '@/lib/client/api';
 import { interlayKeys } from '@/lib/client/interlay-keys';
-import { throttledFetch, toLivePoint, useRooms, type LivePoint } from '@/lib/client/interlay-live';
+import { throttledFetch, toLivePoint, useRooms, withLiveFields, type LivePoint } from '@/lib/client/interlay-live';
 import { useRoom } from '@/lib/client/socket';
 import { appendPoint, type HistoryPoint } from '@/lib/interlays/history';
 import type { InterlayMetrics, InterlayView, RoutingInput, RoutingView } from '@/lib/interlays/schema';
@@ -74,8 +74,17 @@ export function useInterlay(id: string) {
 }
 
 export function useInterlayHistory(id: string) {
+  const qc = useQueryClient();
   // Ticks missed while the page was closed leave a gap: refetch on mount.
-  return useQuery({ queryKey: interlayKeys.history(id), queryFn: () => throttledFetch(`interlay:${id}:history`, () => api.get<InterlayHistory>(`/interlays/${seg(id)}/metrics/history`)), staleTime: 0 });
+  return useQuery({
+    queryKey: interlayKeys.history(id),
+    queryFn: () =>
+      throttledFetch(`interlay:${id}:history`, async () => {
+        const h = await api.get<InterlayHistory>(`/interlays/${seg(id)}/metrics/history`);
+        return { ...h, points: withLiveFields(h.points, qc.getQueryData<InterlayHistory>(interlayKeys.history(id))?.points) };
+      }),
+    staleTime: 0,
+  });
 }
 
 /** Joins the interlay's room and writes each tick (at most one per ~second) into the cache. */
