@@ -16,6 +16,7 @@ import { keyspace, resolveDatabases, scanPlan } from './run';
 import { arr, num, typedDiff } from './typed';
 import {
   DEFAULTS,
+  type CopyCoordination,
   type CopySpec,
   type ErrorKeyRecord,
   type Mismatch,
@@ -221,9 +222,9 @@ function ttlDiff(src: number, tgt: number, preserve: boolean, tol: number): stri
  * Re-copies divergent keys with Replace semantics, each to the target it differs on. A
  * key gone from the source since verification is deleted on that target.
  */
-export async function repair(spec: CopySpec, mismatches: Mismatch[], opts: { log?: Logger } = {}): Promise<RepairResult> {
+export async function repair(spec: CopySpec, mismatches: Mismatch[], opts: { log?: Logger; coordination?: CopyCoordination } = {}): Promise<RepairResult> {
   const log = opts.log ?? silent;
-  const r = new Repairer(spec, log);
+  const r = new Repairer(spec, log, opts.coordination);
   try {
     const out = await r.repair(mismatches);
     log.child({ component: 'repair' }).info({ repaired: out.repaired, removed: out.removed, failed: out.failed.length }, 'repair finished');
@@ -286,6 +287,8 @@ class Repairer {
   constructor(
     private readonly spec: CopySpec,
     log: Logger,
+    /** With live mirroring: each group's keys are in a copy window while they are read and written (run.ts runBatch). */
+    private readonly coordination?: CopyCoordination,
   ) {
     this.log = log.child({ component: 'repair' });
   }
@@ -311,23 +314,33 @@ class Repairer {
       g.keys.set(m.key.toString('latin1'), m.key);
     }
     for (const g of groups.values()) {
-      const ctx = await this.ctx(g.db, g.target);
       const keys = [...g.keys.values()];
-      const exists = await ctx.src.pipeline(keys.map((k) => ['EXISTS', k]));
-      const gone = keys.filter((_, i) => exists[i] === 0);
-      const present = keys.filter((_, i) => exists[i] !== 0);
-      if (gone.length > 0) {
-        await ctx.tgts[0].pipeline(gone.map((k) => ['DEL', k]));
-        out.removed += gone.length;
-      }
-      for (let off = 0; off < present.length; off += this.spec.batchSize) {
-        const r = await copyBatch(ctx, present.slice(off, off + this.spec.batchSize), 'Replace');
-        out.repaired += r.counts.copied;
-        out.failed.push(...r.errors.map((e) => ({ ...e, target: g.target })));
+      const window = this.coordination?.beginCopy(g.db, keys);
+      try {
+        await this.repairGroup(g, keys, out);
+      } finally {
+        if (this.coordination) this.coordination.endCopy(window);
       }
     }
     this.log.debug({ repaired: out.repaired, removed: out.removed, failed: out.failed.length }, 'repair chunk finished');
     return out;
+  }
+
+  /** One (db, target)'s keys: deleted on the target when gone from the source, copied with REPLACE otherwise. */
+  private async repairGroup(g: { db: number; target: number }, keys: Buffer[], out: RepairResult): Promise<void> {
+    const ctx = await this.ctx(g.db, g.target);
+    const exists = await ctx.src.pipeline(keys.map((k) => ['EXISTS', k]));
+    const gone = keys.filter((_, i) => exists[i] === 0);
+    const present = keys.filter((_, i) => exists[i] !== 0);
+    if (gone.length > 0) {
+      await ctx.tgts[0].pipeline(gone.map((k) => ['DEL', k]));
+      out.removed += gone.length;
+    }
+    for (let off = 0; off < present.length; off += this.spec.batchSize) {
+      const r = await copyBatch(ctx, present.slice(off, off + this.spec.batchSize), 'Replace');
+      out.repaired += r.counts.copied;
+      out.failed.push(...r.errors.map((e) => ({ ...e, target: g.target })));
+    }
   }
 
   async close(): Promise<void> {
