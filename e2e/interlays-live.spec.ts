@@ -130,6 +130,8 @@ test.describe('interlay live migration', () => {
       await writer.until(before + 2_000);
       // In target_primary the writes are mirrored back to the source.
       await expect.poll(async () => ui.number(ui.mirrorLink('source').getByTestId('link-ops-total')), { timeout: 15_000 }).toBeGreaterThan(0);
+      // Mirror errors go to the error-key store; the page links their export.
+      await expect(page.getByTestId('mirror-error-keys').getByRole('link', { name: 'CSV' })).toHaveAttribute('href', `/api/v1/interlays/${ID}/error-keys/export?format=csv&resolved=false`);
       // The mirror charts draw the ticks (and keep them when the history is refetched).
       await expect(page.getByTestId('chart-mirror-ops').locator('path.recharts-line-curve')).toHaveAttribute('d', /\d[LC]\d/);
 

@@ -15,6 +15,7 @@ import { useRoom } from '@/lib/client/socket';
 import { appendPoint, type HistoryPoint } from '@/lib/interlays/history';
 import type { InterlayMetrics, InterlayView, RoutingInput, RoutingView } from '@/lib/interlays/schema';
 import type { ShadowDivergence } from '@/lib/interlay/shadow';
+import type { ErrorKeyItem } from '@/lib/copy-jobs/views';
 
 export type { InterlayMetrics, InterlayView, HistoryPoint, LivePoint, RoutingInput, RoutingView, ShadowDivergence };
 
@@ -136,6 +137,29 @@ export function useShadowDivergences(id: string, divergent: number, enabled: boo
     queryFn: () =>
       throttledFetch(`interlay:${id}:divergences`, async () => (await api.get<{ id: string; divergences: ShadowDivergence[] }>(`/interlays/${seg(id)}/shadow-divergences`)).divergences),
     enabled,
+  });
+}
+
+export interface MirrorErrorKeys {
+  items: ErrorKeyItem[];
+  counts_by_class: Record<string, number>;
+  next_cursor: string | null;
+}
+
+/** The first page of the mirror's unresolved error keys (origin `mirror`), with counts by class. */
+export function useMirrorErrorKeys(id: string) {
+  return useQuery({
+    queryKey: interlayKeys.errorKeys(id),
+    queryFn: () => throttledFetch(`interlay:${id}:error-keys`, () => api.get<MirrorErrorKeys>(`/interlays/${seg(id)}/error-keys`, { query: { resolved: false, limit: 20 } })),
+  });
+}
+
+/** Re-syncs every unresolved mirror error key from the interlay's primary. */
+export function useRetryMirrorErrorKeys(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<{ attempted: number; copied: number; failed: number }>(`/interlays/${seg(id)}/error-keys/retry`, {}),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: interlayKeys.errorKeys(id) }),
   });
 }
 
