@@ -92,17 +92,6 @@ async function stopGroup(child: ChildProcess, graceMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A deterministic generator, so every demo starts from the same data. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
-
 // ---- redis-servers ----
 
 interface LocalRedis {
@@ -142,7 +131,7 @@ const ORDERS = 5_000;
 async function seed(port: number): Promise<number> {
   const r = new Redis({ host: HOST, port, lazyConnect: true });
   await r.connect();
-  const rnd = prng(13);
+  const rnd = Math.random;
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const batch = async (n: number, add: (p: ReturnType<Redis['pipeline']>, i: number) => void) => {
     for (let start = 0; start < n; start += 1000) {
@@ -193,7 +182,6 @@ class Writer {
   lastError: string | null = null;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<unknown> = Promise.resolve();
-  private readonly rnd = prng(42);
   private readonly conn: Redis;
 
   constructor(port: number) {
@@ -221,7 +209,7 @@ class Writer {
   }
 
   private async tick(): Promise<void> {
-    const rnd = this.rnd;
+    const rnd = Math.random;
     const user = () => 1 + Math.floor(rnd() * USERS);
     const p = this.conn.pipeline();
     // Every request of the app counts itself: a key that changes on every tick.
