@@ -92,6 +92,12 @@ async function stopGroup(child: ChildProcess, graceMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Every process the demo spawned, registered the moment it is spawned: a Ctrl-C while a
+ * server is still starting, or while the console builds, stops those too.
+ */
+const started: { console?: ChildProcess; redis: ChildProcess[] } = { redis: [] };
+
 // ---- redis-servers ----
 
 interface LocalRedis {
@@ -106,6 +112,7 @@ async function startRedis(name: string, dir: string): Promise<LocalRedis> {
   const conf = [`bind ${HOST}`, `port ${port}`, `dir ${dir}`, `logfile ${path.join(dir, 'redis.log')}`, 'save ""', 'appendonly no', 'daemonize no'];
   fs.writeFileSync(path.join(dir, 'redis.conf'), `${conf.join('\n')}\n`);
   const child = spawn('redis-server', [path.join(dir, 'redis.conf')], { stdio: 'ignore', detached: true });
+  started.redis.push(child);
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`redis-server for ${name} exited with ${child.exitCode}: ${fs.readFileSync(path.join(dir, 'redis.log'), 'utf8').slice(-1000)}`);
     if (!(await portFree(port))) return { name, port, child };
@@ -262,6 +269,7 @@ async function startConsole(dataDir: string, admin: { username: string; password
   // The embedded database in the temp folder, whatever the shell has set.
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [...NODE_FLAGS, path.join(root, 'scripts', 'start.mjs')], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  started.console = child;
   const url = `http://${HOST}:${port}`;
   const api: ConsoleProcess['api'] = async (method, route, body) => {
     const res = await fetch(`${url}/api/v1${route}`, {
@@ -299,8 +307,6 @@ if (!onPath('redis-server')) {
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-interlay-demo-'));
-const servers: LocalRedis[] = [];
-let consoleProc: ConsoleProcess | undefined;
 let writer: Writer | undefined;
 let report: NodeJS.Timeout | undefined;
 let stopping: Promise<void> | undefined;
@@ -311,8 +317,8 @@ function shutdown(code: number): Promise<void> {
     say('\nStopping the demo: writer, console, redis-servers…');
     clearInterval(report);
     await writer?.stop().catch(() => {});
-    if (consoleProc) await stopGroup(consoleProc.child, 20_000);
-    await Promise.all(servers.map((s) => stopGroup(s.child, 5_000)));
+    if (started.console) await stopGroup(started.console, 20_000);
+    await Promise.all(started.redis.map((child) => stopGroup(child, 5_000)));
     fs.rmSync(tmp, { recursive: true, force: true });
     say('Demo stopped; its servers and temp folder are gone.');
     process.exit(code);
@@ -325,9 +331,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void shu
 try {
   say(`Demo folder: ${tmp}`);
   const source = await startRedis(SOURCE, path.join(tmp, SOURCE));
-  servers.push(source);
   const target = await startRedis(TARGET, path.join(tmp, TARGET));
-  servers.push(target);
   say(`Source redis-server on ${HOST}:${source.port}, target on ${HOST}:${target.port}.`);
   say('Filling the source with sample data…');
   const keys = await seed(source.port);
@@ -336,8 +340,7 @@ try {
   const admin = { username: 'admin', password: crypto.randomBytes(9).toString('base64url'), token: `demo_${crypto.randomBytes(24).toString('hex')}` };
   say('Starting the console (the first start builds it)…');
   const c = await startConsole(path.join(tmp, 'data'), admin);
-  consoleProc = c;
-  consoleProc.child.once('exit', (code, sig) => {
+  c.child.once('exit', (code, sig) => {
     if (stopping) return;
     console.error(`The console stopped on its own (${code ?? sig}); stopping the demo.`);
     void shutdown(1);
