@@ -16,6 +16,7 @@ import { appendPoint, type HistoryPoint } from '@/lib/interlays/history';
 import type { InterlayMetrics, InterlayView, RoutingInput, RoutingView } from '@/lib/interlays/schema';
 import type { ShadowDivergence } from '@/lib/interlay/shadow';
 import type { ErrorKeyItem } from '@/lib/copy-jobs/views';
+import type { InterlayMetricsTick } from '@/lib/events';
 
 export type { InterlayMetrics, InterlayView, HistoryPoint, LivePoint, RoutingInput, RoutingView, ShadowDivergence };
 
@@ -26,7 +27,6 @@ export interface InterlayHistory {
 }
 
 const ACTIVE = new Set(['starting', 'listening', 'draining']);
-type Tick = { id: string; at: number; [k: string]: unknown };
 
 export function useInterlays() {
   return useQuery({ queryKey: interlayKeys.lists(), queryFn: () => throttledFetch('interlays', async () => (await api.get<{ interlays: InterlayView[] }>('/interlays')).interlays) });
@@ -62,8 +62,8 @@ export function useLiveList(interlays: readonly InterlayView[] | undefined): voi
     },
     [],
   );
-  useRooms(rooms, 'interlay:metrics', (t: Tick) => {
-    pending.current.set(t.id, t as unknown as InterlayMetrics);
+  useRooms(rooms, 'interlay:metrics', (t: InterlayMetricsTick) => {
+    pending.current.set(t.id, t);
     if (timer.current) return;
     timer.current = setTimeout(flush, Math.max(0, 1_000 - (Date.now() - lastFlush.current)));
   });
@@ -93,13 +93,12 @@ export function useLiveMetrics(id: string, enabled: boolean): void {
   const qc = useQueryClient();
   const last = useRef(0);
   const onTick = useCallback(
-    (m: { id: string; at: number; [k: string]: unknown }) => {
-      if (m.id !== id) return;
+    (metrics: InterlayMetricsTick) => {
+      if (metrics.id !== id) return;
       // The server sends one a second; drop bursts after a reconnect so charts re-render at most ~1/s.
       const now = Date.now();
       if (now - last.current < 800) return;
       last.current = now;
-      const metrics = m as unknown as InterlayMetrics & { id: string };
       qc.setQueryData<InterlayView>(interlayKeys.detail(id), (prev) => (prev ? { ...prev, status: metrics.status, metrics } : prev));
       qc.setQueryData<InterlayHistory>(interlayKeys.history(id), (prev) =>
         prev ? { ...prev, points: appendPoint(prev.points, toLivePoint(metrics)) as LivePoint[] } : prev,

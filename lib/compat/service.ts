@@ -15,7 +15,7 @@ import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
 import type { EndpointSettings } from '../endpoints/service';
 import { AppError, conflict, notFound } from '../errors';
-import type { ResourceKind } from '../events';
+import type { CompatProgressTick, Notifier } from '../events';
 import type { Logger } from '../logger';
 import { analyzeKeyspace, analyzeWorkload, type Analysis } from './analysis';
 import { CHECKS } from './checks';
@@ -67,10 +67,6 @@ export interface ReportView {
 
 export interface ReportListItem extends Omit<ReportView, 'findings' | 'analysis' | 'test_run'> {}
 
-interface NotifierLike {
-  changed(e: { kind: ResourceKind; id?: string }): void;
-  toRoom(room: string, event: 'compat-report:progress', payload: { id: string; at: number; [k: string]: unknown }): void;
-}
 
 /** What the service needs of the interlay service: its view (address, metrics). */
 export interface InterlayLookup {
@@ -81,7 +77,7 @@ export interface CompatServiceOptions {
   prisma: PrismaClient;
   endpoints: { settings(name: string): Promise<EndpointSettings>; get(name: string): Promise<unknown> };
   audit: AuditService;
-  notifier: NotifierLike;
+  notifier: Notifier;
   log: Logger;
   interlays?: InterlayLookup;
   /** The test run's copier; default: the copy engine (engineCopier). */
@@ -214,7 +210,7 @@ export class CompatService {
     this.running.set(id, p);
   }
 
-  private progress(id: string, phase: string): void {
+  private progress(id: string, phase: CompatProgressTick['phase']): void {
     this.o.notifier.toRoom(`compat-report:${id}`, 'compat-report:progress', { id, at: Date.now(), phase });
   }
 

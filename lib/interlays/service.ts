@@ -22,7 +22,7 @@ import type { Logger } from '../logger';
 import { SYSTEM_ACTOR, type Actor } from '../auth/roles';
 import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
-import type { ResourceKind } from '../events';
+import type { Notifier } from '../events';
 import type { EndpointService } from '../endpoints/service';
 import type { EngineBackend, EngineFactory, EngineHandle } from './engine';
 import { HISTORY_INTERVAL_MS, HistoryRing, toHistoryPoint, type HistoryPoint } from './history';
@@ -50,10 +50,6 @@ interface Sealer {
   open(sealed: string): string;
 }
 
-interface NotifierLike {
-  changed(e: { kind: ResourceKind; id?: string }): void;
-  toRoom(room: string, event: 'interlay:metrics', payload: { id: string; at: number; [k: string]: unknown }): void;
-}
 
 type EndpointsLike = Pick<EndpointService, 'get' | 'settings' | 'registerUsage' | 'onChange'>;
 
@@ -69,7 +65,7 @@ export interface InterlayServiceOptions {
   prisma: PrismaClient;
   secrets: Sealer;
   audit: AuditService;
-  notifier: NotifierLike;
+  notifier: Notifier;
   endpoints: EndpointsLike;
   log: Logger;
   createEngine: EngineFactory;
