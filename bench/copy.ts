@@ -69,15 +69,23 @@ async function child(): Promise<void> {
   }, 100);
   const run = new CopyRun(spec, new MemoryCopyStore(), { log: pino({ level: 'warn' }) });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const p = await run.run();
   const secs = (performance.now() - t0) / 1000;
+  const cpuUs = cpuSince(cpu0);
   clearInterval(timer);
   peak = Math.max(peak, process.memoryUsage().rss);
-  const out = { copied: p.copied, errors: p.errors, bytes: p.bytes, secs, rssBefore, peakRss: peak, hwm: vmHWM(), state: p.state };
+  const out = { copied: p.copied, errors: p.errors, bytes: p.bytes, secs, cpuUs, rssBefore, peakRss: peak, hwm: vmHWM(), state: p.state };
   process.stdout.write(`@@RESULT ${JSON.stringify(out)}\n`);
 }
 
-function runChild(src: number, tgt: number): Promise<{ copied: number; errors: number; bytes: number; secs: number; rssBefore: number; peakRss: number; hwm: number; state: string }> {
+/** CPU (user + system) this process spent since `from`, in µs. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return d.user + d.system;
+}
+
+function runChild(src: number, tgt: number): Promise<{ copied: number; errors: number; bytes: number; secs: number; cpuUs: number; rssBefore: number; peakRss: number; hwm: number; state: string }> {
   return new Promise((resolve, reject) => {
     const args = ['tsx', 'bench/copy.ts', '--child', '--src', String(src), '--tgt', String(tgt)];
     for (const k of ['concurrency', 'batch', 'probe']) if (opt(k)) args.push(`--${k}`, opt(k)!);
@@ -113,7 +121,7 @@ async function jobChild(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-console-'));
   const env: Record<string, string> = { DATA_DIR: dataDir, ADMIN_PASSWORD: 'bench-admin-password', LOG_LEVEL: 'silent', NODE_ENV: 'test', RESTORE_INTERLAYS: 'false' };
   if (opt('database-url')) env.DATABASE_URL = opt('database-url')!;
-  const ctx = await createContext(loadConfig(env), createLogger({ level: 'silent' }));
+  const ctx = await createContext(loadConfig(env), createLogger({ level: (process.env.BENCH_LOG_LEVEL ?? 'silent') as 'silent' }));
   try {
     await ctx.start();
     for (const [name, port] of [['src', opt('src')], ['dst', opt('tgt')]] as const) {
@@ -127,6 +135,7 @@ async function jobChild(): Promise<void> {
     const batch = Number(opt('batch', '1000'));
     const profile = opt('profile') ? await startProfile() : undefined;
     const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
     const job = await ctx.copyJobs.create(
       SYSTEM_ACTOR,
       createCopyJobSchema.parse({ source: 'src', targets: ['dst'], conflict_policy: 'Replace', concurrency: Number(opt('concurrency', '8')), batch_size: batch, scan_count: batch }),
@@ -140,8 +149,9 @@ async function jobChild(): Promise<void> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const secs = ((row.finishedAt?.getTime() ?? Date.now()) - t0) / 1000;
+    const cpuUs = cpuSince(cpu0);
     if (profile) await profile(opt('profile')!);
-    const out = { copied: Number(row.copied), errors: Number(row.errors), bytes: Number(row.bytes), secs, state: row.status, coordinatedWith: row.coordinatedWith };
+    const out = { copied: Number(row.copied), errors: Number(row.errors), bytes: Number(row.bytes), secs, cpuUs, state: row.status, coordinatedWith: row.coordinatedWith };
     process.stdout.write(`@@RESULT ${JSON.stringify(out)}\n`);
   } finally {
     await ctx.stop();
@@ -164,7 +174,7 @@ async function startProfile(): Promise<(file: string) => Promise<void>> {
   };
 }
 
-type JobResult = { copied: number; errors: number; bytes: number; secs: number; state: string; coordinatedWith: string[] };
+type JobResult = { copied: number; errors: number; bytes: number; secs: number; cpuUs: number; state: string; coordinatedWith: string[] };
 
 function runJobChild(src: number, tgt: number): Promise<JobResult> {
   const args = ['tsx', 'bench/copy.ts', '--job-child', '--src', String(src), '--tgt', String(tgt)];
@@ -186,23 +196,31 @@ function runJobChild(src: number, tgt: number): Promise<JobResult> {
 async function consoleRounds(src: RedisServer, tgt: RedisServer, total: number): Promise<void> {
   const rounds = Number(opt('rounds', '3'));
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   for (let i = 0; i < rounds; i++) {
     // Every other round starts with the job, so neither side always runs on a warm machine.
     const order = i % 2 === 0 ? (['engine', 'job'] as const) : (['job', 'engine'] as const);
     const kps: Record<string, number> = {};
+    const cpuPerKey: Record<string, number> = {};
     for (const which of order) {
       tgt.cli('FLUSHALL');
       const r = which === 'engine' ? await runChild(src.port, tgt.port) : await runJobChild(src.port, tgt.port);
       kps[which] = r.copied / r.secs;
+      cpuPerKey[which] = r.cpuUs / r.copied;
       const extra = which === 'job' ? ` (${(r as JobResult).state}${(r as JobResult).coordinatedWith.length ? ', coordinated with interlay ' + (r as JobResult).coordinatedWith.join(',') : ''})` : '';
-      console.log(`round ${i + 1} ${which.padEnd(6)}: ${fmt(r.copied)} keys in ${r.secs.toFixed(2)} s = ${fmt(kps[which])} keys/s; errors ${r.errors}${extra}`);
+      console.log(`round ${i + 1} ${which.padEnd(6)}: ${fmt(r.copied)} keys in ${r.secs.toFixed(2)} s = ${fmt(kps[which])} keys/s, ${cpuPerKey[which].toFixed(2)} µs CPU per key (the copier's process); errors ${r.errors}${extra}`);
       if (r.copied !== total) console.log(`!! ${which} copied ${fmt(r.copied)} of ${fmt(total)} keys`);
     }
     ratios.push(kps.job / kps.engine);
-    console.log(`round ${i + 1} job / engine = ${(kps.job / kps.engine).toFixed(3)}x`);
+    cpuRatios.push(cpuPerKey.job / cpuPerKey.engine);
+    console.log(`round ${i + 1} job / engine = ${(kps.job / kps.engine).toFixed(3)}x keys/s, ${(cpuPerKey.job / cpuPerKey.engine).toFixed(3)}x CPU per key`);
   }
-  const sorted = [...ratios].sort((a, b) => a - b);
-  console.log(`console job / engine alone over ${rounds} rounds: median ${sorted[Math.floor(sorted.length / 2)].toFixed(3)}x (min ${sorted[0].toFixed(3)}x, max ${sorted[sorted.length - 1].toFixed(3)}x)`);
+  const summary = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return `median ${sorted[Math.floor(sorted.length / 2)].toFixed(3)}x (min ${sorted[0].toFixed(3)}x, max ${sorted[sorted.length - 1].toFixed(3)}x)`;
+  };
+  console.log(`console job / engine alone over ${rounds} rounds: keys/s ${summary(ratios)}; CPU per key ${summary(cpuRatios)}`);
+  // On a shared machine the rates move with everyone else's load; CPU per key says what the console adds.
 }
 
 // --- fill ------------------------------------------------------------------------------
