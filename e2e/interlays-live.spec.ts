@@ -73,8 +73,9 @@ test.describe('interlay live migration', () => {
     client.on('error', () => {});
     const traffic = setInterval(() => void client.ping().catch(() => {}), 50);
     try {
-      await expect(row.getByTestId('list-connections')).toHaveText('1', { timeout: 5_000 });
-      await expect(row.getByTestId('list-ops-per-sec')).not.toHaveText(/^(0|—)$/, { timeout: 5_000 });
+      // Ticks come once a second; the old 5 s poll could not meet this.
+      await expect(row.getByTestId('list-connections')).toHaveText('1', { timeout: 3_000 });
+      await expect(row.getByTestId('list-ops-per-sec')).not.toHaveText(/^(0|—)$/, { timeout: 3_000 });
     } finally {
       clearInterval(traffic);
       client.disconnect();
@@ -129,6 +130,10 @@ test.describe('interlay live migration', () => {
       await writer.until(before + 2_000);
       // In target_primary the writes are mirrored back to the source.
       await expect.poll(async () => ui.number(ui.mirrorLink('source').getByTestId('link-ops-total')), { timeout: 15_000 }).toBeGreaterThan(0);
+      // Mirror errors go to the error-key store; the page links their export.
+      await expect(page.getByTestId('mirror-error-keys').getByRole('link', { name: 'CSV' })).toHaveAttribute('href', `/api/v1/interlays/${ID}/error-keys/export?format=csv&resolved=false`);
+      // The mirror charts draw the ticks (and keep them when the history is refetched).
+      await expect(page.getByTestId('chart-mirror-ops').locator('path.recharts-line-curve')).toHaveAttribute('d', /\d[LC]\d/);
 
       // Rollback under load: the primary moves back to the source.
       const back = await ui.openMove('dual_write');

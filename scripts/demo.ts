@@ -92,16 +92,11 @@ async function stopGroup(child: ChildProcess, graceMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A deterministic generator, so every demo starts from the same data. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+/**
+ * Every process the demo spawned, registered the moment it is spawned: a Ctrl-C while a
+ * server is still starting, or while the console builds, stops those too.
+ */
+const started: { console?: ChildProcess; redis: ChildProcess[] } = { redis: [] };
 
 // ---- redis-servers ----
 
@@ -117,6 +112,7 @@ async function startRedis(name: string, dir: string): Promise<LocalRedis> {
   const conf = [`bind ${HOST}`, `port ${port}`, `dir ${dir}`, `logfile ${path.join(dir, 'redis.log')}`, 'save ""', 'appendonly no', 'daemonize no'];
   fs.writeFileSync(path.join(dir, 'redis.conf'), `${conf.join('\n')}\n`);
   const child = spawn('redis-server', [path.join(dir, 'redis.conf')], { stdio: 'ignore', detached: true });
+  started.redis.push(child);
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`redis-server for ${name} exited with ${child.exitCode}: ${fs.readFileSync(path.join(dir, 'redis.log'), 'utf8').slice(-1000)}`);
     if (!(await portFree(port))) return { name, port, child };
@@ -142,7 +138,7 @@ const ORDERS = 5_000;
 async function seed(port: number): Promise<number> {
   const r = new Redis({ host: HOST, port, lazyConnect: true });
   await r.connect();
-  const rnd = prng(13);
+  const rnd = Math.random;
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const batch = async (n: number, add: (p: ReturnType<Redis['pipeline']>, i: number) => void) => {
     for (let start = 0; start < n; start += 1000) {
@@ -193,7 +189,6 @@ class Writer {
   lastError: string | null = null;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<unknown> = Promise.resolve();
-  private readonly rnd = prng(42);
   private readonly conn: Redis;
 
   constructor(port: number) {
@@ -221,7 +216,7 @@ class Writer {
   }
 
   private async tick(): Promise<void> {
-    const rnd = this.rnd;
+    const rnd = Math.random;
     const user = () => 1 + Math.floor(rnd() * USERS);
     const p = this.conn.pipeline();
     // Every request of the app counts itself: a key that changes on every tick.
@@ -274,6 +269,7 @@ async function startConsole(dataDir: string, admin: { username: string; password
   // The embedded database in the temp folder, whatever the shell has set.
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [...NODE_FLAGS, path.join(root, 'scripts', 'start.mjs')], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  started.console = child;
   const url = `http://${HOST}:${port}`;
   const api: ConsoleProcess['api'] = async (method, route, body) => {
     const res = await fetch(`${url}/api/v1${route}`, {
@@ -311,8 +307,6 @@ if (!onPath('redis-server')) {
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-interlay-demo-'));
-const servers: LocalRedis[] = [];
-let consoleProc: ConsoleProcess | undefined;
 let writer: Writer | undefined;
 let report: NodeJS.Timeout | undefined;
 let stopping: Promise<void> | undefined;
@@ -323,8 +317,8 @@ function shutdown(code: number): Promise<void> {
     say('\nStopping the demo: writer, console, redis-servers…');
     clearInterval(report);
     await writer?.stop().catch(() => {});
-    if (consoleProc) await stopGroup(consoleProc.child, 20_000);
-    await Promise.all(servers.map((s) => stopGroup(s.child, 5_000)));
+    if (started.console) await stopGroup(started.console, 20_000);
+    await Promise.all(started.redis.map((child) => stopGroup(child, 5_000)));
     fs.rmSync(tmp, { recursive: true, force: true });
     say('Demo stopped; its servers and temp folder are gone.');
     process.exit(code);
@@ -337,9 +331,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void shu
 try {
   say(`Demo folder: ${tmp}`);
   const source = await startRedis(SOURCE, path.join(tmp, SOURCE));
-  servers.push(source);
   const target = await startRedis(TARGET, path.join(tmp, TARGET));
-  servers.push(target);
   say(`Source redis-server on ${HOST}:${source.port}, target on ${HOST}:${target.port}.`);
   say('Filling the source with sample data…');
   const keys = await seed(source.port);
@@ -348,8 +340,7 @@ try {
   const admin = { username: 'admin', password: crypto.randomBytes(9).toString('base64url'), token: `demo_${crypto.randomBytes(24).toString('hex')}` };
   say('Starting the console (the first start builds it)…');
   const c = await startConsole(path.join(tmp, 'data'), admin);
-  consoleProc = c;
-  consoleProc.child.once('exit', (code, sig) => {
+  c.child.once('exit', (code, sig) => {
     if (stopping) return;
     console.error(`The console stopped on its own (${code ?? sig}); stopping the demo.`);
     void shutdown(1);

@@ -3,9 +3,9 @@
 
 import { Card, Text } from '@mantine/core';
 
-export function ChartCard({ title, children }: { title: string; children: React.ReactNode }) {
+export function ChartCard({ title, children, testId }: { title: string; children: React.ReactNode; testId?: string }) {
   return (
-    <Card withBorder padding="md">
+    <Card withBorder padding="md" data-testid={testId}>
       <Text fw={600} size="sm" mb="xs">
         {title}
       </Text>

@@ -18,6 +18,7 @@ import { ChartCard } from './ChartCard';
 import { ConnectionString } from './ConnectionString';
 import { LiveMigration } from './LiveMigration';
 import { LivePathFigures } from './LivePathFigures';
+import { MirrorErrorKeys } from './MirrorErrorKeys';
 import { InterlayActions } from './InterlayActions';
 import { InterlayStatusBadge } from './InterlayStatusBadge';
 import { useInterlay, useInterlayHistory, useLiveMetrics } from './hooks';
@@ -162,6 +163,8 @@ export function InterlayDetail({ id }: { id: string }) {
         </SimpleGrid>
 
         {m?.routing && (m.routing.stage !== 'source' || m.mirror.replayed_total + m.mirror.by_state_total > 0) && <LivePathFigures id={il.id} metrics={m} points={points} />}
+
+        {(il.routing.target !== null || (m?.errors.mirror ?? 0) > 0) && <MirrorErrorKeys id={il.id} />}
 
         <Card withBorder padding="md">
           <Title order={5} mb="xs">

@@ -112,9 +112,9 @@ export function InterlaysPage() {
   );
 }
 
-/** The live-migration stage (the running engine's, else the stored one), with the target. */
+/** The live-migration stage (as stored: the service saves a move once the engine applied it), with the target. */
 function StageBadge({ interlay: il }: { interlay: InterlayView }) {
-  const stage = il.metrics?.routing?.stage ?? il.routing.stage;
+  const stage = il.routing.stage;
   const badge = (
     <Badge variant="light" color={stage === 'source' ? 'gray' : 'blue'} data-testid="interlay-stage">
       {stage}

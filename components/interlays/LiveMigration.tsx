@@ -23,8 +23,8 @@ export function LiveMigration({ interlay }: { interlay: InterlayView }) {
   const canOperate = useCan('operate');
   const [moveTo, setMoveTo] = useState<Stage | null>(null);
   const r = routing.data;
-  // The running engine's stage (a tick) can be ahead of the cached routing for a moment.
-  const stage = (interlay.metrics?.routing?.stage as Stage | undefined) ?? r?.stage ?? interlay.routing.stage;
+  // The stored routing is what the engine runs: the service saves a move only once the engine applied it.
+  const stage = r?.stage ?? interlay.routing.stage;
 
   return (
     <Card withBorder padding="md" data-testid="live-migration">

@@ -129,7 +129,7 @@ export function LivePathFigures({ id, metrics: m, points }: { id: string; metric
       )}
 
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
-        <ChartCard title="Mirrored writes per second (all links)">
+        <ChartCard title="Mirrored writes per second (all links)" testId="chart-mirror-ops">
           <LineChart {...chart} series={[{ name: 'mirror_ops_per_sec', label: 'ops/s', color: 'cyan.6' }]} curveType="monotone" />
         </ChartCard>
         <ChartCard title="Mirror latency p50 / p99 (slowest link)">
@@ -143,7 +143,7 @@ export function LivePathFigures({ id, metrics: m, points }: { id: string; metric
             curveType="monotone"
           />
         </ChartCard>
-        <ChartCard title="Mirror lag (oldest unapplied write) and queue depth">
+        <ChartCard title="Mirror lag (oldest unapplied write) and queue depth" testId="chart-mirror-lag">
           <LineChart
             {...chart}
             series={[

@@ -10,11 +10,12 @@ import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, seg } from '@/lib/client/api';
 import { interlayKeys } from '@/lib/client/interlay-keys';
-import { throttledFetch, toLivePoint, useRooms, type LivePoint } from '@/lib/client/interlay-live';
+import { throttledFetch, toLivePoint, useRooms, withLiveFields, type LivePoint } from '@/lib/client/interlay-live';
 import { useRoom } from '@/lib/client/socket';
 import { appendPoint, type HistoryPoint } from '@/lib/interlays/history';
 import type { InterlayMetrics, InterlayView, RoutingInput, RoutingView } from '@/lib/interlays/schema';
 import type { ShadowDivergence } from '@/lib/interlay/shadow';
+import type { ErrorKeyItem } from '@/lib/copy-jobs/views';
 import type { InterlayMetricsTick } from '@/lib/events';
 
 export type { InterlayMetrics, InterlayView, HistoryPoint, LivePoint, RoutingInput, RoutingView, ShadowDivergence };
@@ -74,8 +75,17 @@ export function useInterlay(id: string) {
 }
 
 export function useInterlayHistory(id: string) {
+  const qc = useQueryClient();
   // Ticks missed while the page was closed leave a gap: refetch on mount.
-  return useQuery({ queryKey: interlayKeys.history(id), queryFn: () => throttledFetch(`interlay:${id}:history`, () => api.get<InterlayHistory>(`/interlays/${seg(id)}/metrics/history`)), staleTime: 0 });
+  return useQuery({
+    queryKey: interlayKeys.history(id),
+    queryFn: () =>
+      throttledFetch(`interlay:${id}:history`, async () => {
+        const h = await api.get<InterlayHistory>(`/interlays/${seg(id)}/metrics/history`);
+        return { ...h, points: withLiveFields(h.points, qc.getQueryData<InterlayHistory>(interlayKeys.history(id))?.points) };
+      }),
+    staleTime: 0,
+  });
 }
 
 /** Joins the interlay's room and writes each tick (at most one per ~second) into the cache. */
@@ -126,6 +136,29 @@ export function useShadowDivergences(id: string, divergent: number, enabled: boo
     queryFn: () =>
       throttledFetch(`interlay:${id}:divergences`, async () => (await api.get<{ id: string; divergences: ShadowDivergence[] }>(`/interlays/${seg(id)}/shadow-divergences`)).divergences),
     enabled,
+  });
+}
+
+export interface MirrorErrorKeys {
+  items: ErrorKeyItem[];
+  counts_by_class: Record<string, number>;
+  next_cursor: string | null;
+}
+
+/** The first page of the mirror's unresolved error keys (origin `mirror`), with counts by class. */
+export function useMirrorErrorKeys(id: string) {
+  return useQuery({
+    queryKey: interlayKeys.errorKeys(id),
+    queryFn: () => throttledFetch(`interlay:${id}:error-keys`, () => api.get<MirrorErrorKeys>(`/interlays/${seg(id)}/error-keys`, { query: { resolved: false, limit: 20 } })),
+  });
+}
+
+/** Re-syncs every unresolved mirror error key from the interlay's primary. */
+export function useRetryMirrorErrorKeys(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<{ attempted: number; copied: number; failed: number }>(`/interlays/${seg(id)}/error-keys/retry`, {}),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: interlayKeys.errorKeys(id) }),
   });
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { throttledFetch, toLivePoint } from './interlay-live';
+import { throttledFetch, toLivePoint, withLiveFields } from './interlay-live';
 import type { InterlayMetrics } from '@/lib/interlays/schema';
 
 describe('throttledFetch', () => {
@@ -87,5 +87,16 @@ describe('toLivePoint', () => {
   it('has no live-path series in stage source', () => {
     const m = { ...base, routing: { stage: 'source' }, mirror: { links: [], syncs: { pending: 0 } } } as unknown as InterlayMetrics;
     expect(toLivePoint(m)).not.toHaveProperty('mirror_ops_per_sec');
+  });
+});
+
+describe('withLiveFields', () => {
+  it("keeps the page's live-path fields on the server's points of the same instant", () => {
+    const p = (at: number, extra: object = {}) => ({ at, ops_per_sec: at, connections: 0, refused: 0, proxy_p50_us: 0, proxy_p99_us: 0, backend_p50_us: 0, backend_p99_us: 0, bytes_in: 0, bytes_out: 0, errors: 0, ...extra });
+    const cached = [p(1, { ops_per_sec: 0, mirror_ops_per_sec: 10, lag_ms: 3 }), p(2)];
+    const merged = withLiveFields([p(1), p(2), p(3)], cached);
+    expect(merged[0]).toMatchObject({ ops_per_sec: 1, mirror_ops_per_sec: 10, lag_ms: 3 });
+    expect(merged[1]).not.toHaveProperty('mirror_ops_per_sec');
+    expect(merged.map((x) => x.at)).toEqual([1, 2, 3]);
   });
 });

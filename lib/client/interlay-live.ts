@@ -60,6 +60,19 @@ export function toLivePoint(m: InterlayMetrics): LivePoint {
   };
 }
 
+/**
+ * The server's history (base series only) with the live-path fields of the points the page
+ * already built from ticks (same `at`), so a refetch does not wipe the mirror charts.
+ */
+export function withLiveFields(server: readonly HistoryPoint[], cached: readonly LivePoint[] | undefined): LivePoint[] {
+  const live = new Map((cached ?? []).filter((p) => p.mirror_ops_per_sec !== undefined).map((p) => [p.at, p]));
+  if (live.size === 0) return server as LivePoint[];
+  return server.map((p) => {
+    const c = live.get(p.at);
+    return c ? { ...c, ...p } : p;
+  });
+}
+
 type EventName = keyof ServerToClientEvents;
 
 /**

@@ -110,6 +110,8 @@ interface Runtime {
   history: HistoryRing;
   onStatus?: () => void;
   onMirrorError?: (e: unknown) => void;
+  /** A pending `changed` notice for mirror errors (one per second at most). */
+  mirrorErrorNotice?: NodeJS.Timeout;
 }
 
 const ACTIVE: ReadonlySet<InterlayStatus> = new Set(['starting', 'listening', 'draining']);
@@ -515,7 +517,11 @@ export class InterlayService {
       engine.on('backend', rt.onStatus);
       rt.onMirrorError = (e: unknown) => {
         const err = e as MirrorError;
-        this.o.notifier.changed({ kind: 'interlay', id: row.id });
+        // An outage fails writes by the hundred: browsers hear of them once a second at most.
+        rt.mirrorErrorNotice ??= setTimeout(() => {
+          rt.mirrorErrorNotice = undefined;
+          this.o.notifier.changed({ kind: 'interlay', id: row.id });
+        }, 1000).unref();
         void this.o.mirrorErrors?.record(row.id, err).catch((er) => log.error({ err: er }, 'could not record mirror error keys'));
       };
       engine.on('mirror-error', rt.onMirrorError);
@@ -563,6 +569,7 @@ export class InterlayService {
       rt.engine.off('routing', rt.onStatus);
     }
     if (rt?.engine && rt.onMirrorError) rt.engine.off('mirror-error', rt.onMirrorError);
+    if (rt?.mirrorErrorNotice) clearTimeout(rt.mirrorErrorNotice);
     this.runtimes.delete(id);
   }
 
