@@ -36,10 +36,12 @@ describe('rollback', () => {
   }
 
   /** Stops the writers, rolls back, and checks the outcome: at source, compared equal, nothing lost. */
-  async function rollBack(run: Runbook, token = b.operator): Promise<void> {
-    await writer!.until(2000);
-    expect((await writer!.stop()).failures).toEqual([]);
-    await ledger!.stop();
+  async function rollBack(run: Runbook, token = b.operator, opts: { closes?: boolean; writersStopped?: boolean } = {}): Promise<void> {
+    if (!opts.writersStopped) {
+      await writer!.until(2000);
+      expect((await writer!.stop()).failures).toEqual([]);
+      await ledger!.stop();
+    }
     const r = await run.call('POST', '/rollback', token, { reason: 'the target misbehaves' });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     expect(r.body.state).toBe('rolling_back');
@@ -51,7 +53,7 @@ describe('rollback', () => {
     const c = await compareServers(b.source, b.target);
     expect(c, c.examples.join('\n')).toMatchObject({ missing: 0, extra: 0, type: 0, value: 0, ttl: 0 });
     // The run closes at the end of the window kept after a rollback.
-    await run.reach('closed', 20_000);
+    if (opts.closes !== false) await run.reach('closed', 20_000);
   }
 
   it('from dual_write (synced), by the named rollback approver (an approver, who may not operate)', async () => {
@@ -62,8 +64,12 @@ describe('rollback', () => {
     await rollBack(run, b.approver);
   });
 
-  it('from a canary step; an approver who is not the named one may not roll back', async () => {
+  it('from a canary step, after a pause; an approver who is not the named one may not roll back', async () => {
     const run = await toSynced(setupFor({ strategy: { type: 'canary', read_percentage: [20] } }));
+    const paused = await run.call('POST', '/pause', b.operator, { reason: 'on-call handover' });
+    expect(paused.body).toMatchObject({ state: 'paused', return_to: 'synced', allowed_events: ['resume', 'rollback', 'fail'] });
+    expect((await run.call('POST', '/traffic', b.operator, { step: 1 })).status).toBe(409);
+    expect((await run.call('POST', '/resume', b.operator)).body.state).toBe('synced');
     await run.traffic({ step: 1 });
     expect((await run.call('POST', '/rollback', b.approver, { reason: 'x' })).status).toBe(403);
     expect(await run.stage()).toBe('canary');
@@ -77,6 +83,20 @@ describe('rollback', () => {
     await rollBack(run);
     const history = (await run.call('GET', '/events', b.viewer)).body.events.filter((e: { type: string }) => e.type === 'traffic').map((e: { data: { to: string } }) => e.data.to);
     expect(history).toEqual(['dual_write', 'target_primary', 'dual_write', 'source']);
+  });
+
+  it('from completed while the rollback window is open', async () => {
+    const run = await toSynced(setupFor({ rollback_window: { seconds: 60 } }));
+    await run.traffic({ step: 1 });
+    await writer!.until(2000);
+    expect((await writer!.stop()).failures).toEqual([]);
+    await ledger!.stop();
+    await run.accept();
+    await run.complete();
+    expect(await run.stage()).toBe('target_primary');
+    await rollBack(run, b.operator, { closes: false, writersStopped: true });
+    expect((await run.run()).rollback_window_ends_at).toEqual(expect.any(String));
+    expect((await run.call('POST', '/rollback', b.operator, { reason: 'again' })).status).toBe(409);
   });
 
   it('automatically, when divergence keeps growing while shadow reads are compared', async () => {
