@@ -87,6 +87,31 @@ describe('data movement modes and restart', () => {
     await expectIdentical();
   });
 
+  it('waits in executing while error keys are unresolved; retrying them through the run lets it sync', async () => {
+    const run = await Runbook.create(b, setupFor({ data_movement: 'bulk_only', conflict_policy: 'None' }));
+    await run.toApproved();
+    // The target runs out of memory part-way through the copy.
+    const used = Number(/used_memory:(\d+)/.exec(b.target.cli('INFO', 'memory'))![1]);
+    b.target.cli('CONFIG', 'SET', 'maxmemory', String(used + 60_000));
+    try {
+      await run.execute();
+      await until(async () => (await run.call('GET', '/events', b.viewer)).body.events.find((e: { type: string }) => e.type === 'error_keys'), 'an error-key event');
+      const keys = await run.call('GET', '/error-keys', b.viewer);
+      expect(keys.body.items.length).toBeGreaterThan(0);
+      expect(keys.body.counts_by_class).toHaveProperty('target_oom');
+      expect((await run.call('GET', '/metrics', b.viewer)).body.error_keys.unresolved).toBeGreaterThan(0);
+      expect((await run.run()).state).toBe('executing');
+      expect((await run.call('POST', '/error-keys/retry', b.viewer, {})).status).toBe(403);
+    } finally {
+      b.target.cli('CONFIG', 'SET', 'maxmemory', '0');
+    }
+    const retried = await run.call('POST', '/error-keys/retry', b.operator, {});
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.body.copied).toBeGreaterThan(0);
+    await run.reach('synced', 30_000);
+    await expectIdentical();
+  });
+
   it('goes on after a console restart in the middle of the bulk copy', async () => {
     await fill(b.source, 20_000, 'more');
     const run = await Runbook.create(b, setupFor({ rate_limit: { keys_per_sec: 5000 } }));
