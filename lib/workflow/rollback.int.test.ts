@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareServers } from '@/test/compare';
 import { RandomWriter } from '@/test/random-writer';
-import { Ledger, Runbook, setupFor, useBench, type Bench } from './test-support';
+import { fill, Ledger, Runbook, setupFor, useBench, type Bench } from './test-support';
 import type { MigrationSetupInput } from './schema';
 
 const SEED = 2000;
@@ -97,6 +97,26 @@ describe('rollback', () => {
     await rollBack(run, b.operator, { closes: false, writersStopped: true });
     expect((await run.run()).rollback_window_ends_at).toEqual(expect.any(String));
     expect((await run.call('POST', '/rollback', b.operator, { reason: 'again' })).status).toBe(409);
+  });
+
+  it('from failed: a cancelled copy fails the run for good; retry is refused, rollback returns to the source', async () => {
+    await fill(b.source, 20_000, 'more');
+    const run = await Runbook.create(b, setupFor({ rate_limit: { keys_per_sec: 2000 } }));
+    await run.toApproved();
+    await run.execute();
+    const jobId = (await run.run()).copy_job_id;
+    expect((await b.api.call('POST', `/api/v1/copy-jobs/${jobId}/cancel`, { token: b.operator })).status).toBe(200);
+    const failed = await run.reach('failed');
+    expect(failed.failure).toMatchObject({ retryable: false, in_state: 'executing', reason: 'the copy job was cancelled' });
+    expect(failed.allowed_events).toEqual(['rollback']);
+    expect((await run.call('POST', '/retry', b.operator)).status).toBe(409);
+    expect((await run.call('POST', '/cancel', b.operator, {})).status).toBe(409); // data moved: roll back instead
+    expect((await run.call('POST', '/rollback', b.operator, { reason: 'start over' })).status).toBe(202);
+    const done = await run.reach('rolled_back', 30_000);
+    // The target holds only part of the data: the comparison says so, and the source serves again.
+    expect(done.rollback).toMatchObject({ ok: false, verification: { missing: expect.any(Number) } });
+    expect(done.rollback!.verification!.missing).toBeGreaterThan(0);
+    expect(await run.stage()).toBe('source');
   });
 
   it('automatically, when divergence keeps growing while shadow reads are compared', async () => {
