@@ -4,32 +4,25 @@
  * (0 differences), and every write acknowledged during the migration is on the source.
  * Also: who may roll back, and the automatic rollback of the monitor.
  */
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareServers } from '@/test/compare';
-import { RandomWriter } from '@/test/random-writer';
-import { fill, Ledger, Runbook, setupFor, useBench, type Bench } from './test-support';
+import { AppTraffic, fill, Runbook, setupFor, useBench, type Bench } from './test-support';
 import type { MigrationSetupInput } from './schema';
 
 const SEED = 2000;
 
 describe('rollback', () => {
   let b: Bench;
-  let writer: RandomWriter | undefined;
-  let ledger: Ledger | undefined;
+  const app = new AppTraffic();
 
   useBench(SEED, (x) => (b = x));
-  afterEach(async () => {
-    await writer?.stop();
-    await ledger?.stop();
-    writer = undefined;
-    ledger = undefined;
-  });
+  afterEach(() => app.stop());
 
   async function toSynced(setup: MigrationSetupInput): Promise<Runbook> {
     const run = await Runbook.create(b, setup);
     await run.toApproved();
-    writer = new RandomWriter({ port: b.interlayPort, keysPerFamily: 400, clients: 2 }).start();
-    ledger = new Ledger(b.interlayPort).start();
+    app.start(b.interlayPort, { keysPerFamily: 400, clients: 2 });
     await run.execute();
     await run.reach('synced', 60_000);
     return run;
@@ -38,9 +31,8 @@ describe('rollback', () => {
   /** Stops the writers, rolls back, and checks the outcome: at source, compared equal, nothing lost. */
   async function rollBack(run: Runbook, token = b.operator, opts: { closes?: boolean; writersStopped?: boolean } = {}): Promise<void> {
     if (!opts.writersStopped) {
-      await writer!.until(2000);
-      expect((await writer!.stop()).failures).toEqual([]);
-      await ledger!.stop();
+      await app.until(2000);
+      await app.stop();
     }
     const r = await run.call('POST', '/rollback', token, { reason: 'the target misbehaves' });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
@@ -49,7 +41,7 @@ describe('rollback', () => {
     expect(done.rollback).toMatchObject({ reason: 'the target misbehaves', automatic: false, ok: true, verification: { differences: 0 } });
     expect(done.rollback!.stages[done.rollback!.stages.length - 1]).toBe('source');
     expect(await run.stage()).toBe('source');
-    expect(await ledger!.missingOn(b.source)).toEqual([]);
+    expect(await app.ledger!.missingOn(b.source)).toEqual([]);
     const c = await compareServers(b.source, b.target);
     expect(c, c.examples.join('\n')).toMatchObject({ missing: 0, extra: 0, type: 0, value: 0, ttl: 0 });
     // The run closes at the end of the window kept after a rollback.
@@ -88,9 +80,8 @@ describe('rollback', () => {
   it('from completed while the rollback window is open', async () => {
     const run = await toSynced(setupFor({ rollback_window: { seconds: 60 } }));
     await run.traffic({ step: 1 });
-    await writer!.until(2000);
-    expect((await writer!.stop()).failures).toEqual([]);
-    await ledger!.stop();
+    await app.until(2000);
+    await app.stop();
     await run.accept();
     await run.complete();
     expect(await run.stage()).toBe('target_primary');
@@ -122,22 +113,20 @@ describe('rollback', () => {
   it('automatically, when divergence keeps growing while shadow reads are compared', async () => {
     const run = await toSynced(setupFor({ strategy: { type: 'shadow', sample_rate: 1 }, auto_rollback: { divergence_growth: true, window_s: 2 } }));
     await run.traffic({ step: 1 });
-    expect((await writer!.stop()).failures).toEqual([]);
-    await ledger!.stop();
+    await app.stop();
     // Change the target behind the interlay's back: every shadow read of these keys diverges.
-    const { Redis } = await import('ioredis');
     const tgt = new Redis({ host: b.target.host, port: b.target.port });
-    const app = new Redis({ host: '127.0.0.1', port: b.interlayPort });
+    const client = new Redis({ host: '127.0.0.1', port: b.interlayPort });
     try {
       for (let i = 0; i < 40; i++) await tgt.set(`seed:s:${i * 4}`, 'tampered');
       const end = Date.now() + 15_000;
       while ((await run.run()).state !== 'rolling_back' && (await run.run()).state !== 'rolled_back' && Date.now() < end) {
-        for (let i = 0; i < 40; i++) await app.get(`seed:s:${i * 4}`);
+        for (let i = 0; i < 40; i++) await client.get(`seed:s:${i * 4}`);
         await new Promise((r) => setTimeout(r, 150));
       }
     } finally {
       tgt.disconnect();
-      app.disconnect();
+      client.disconnect();
     }
     const done = await run.reach('rolled_back', 30_000);
     expect(done.rollback).toMatchObject({ automatic: true, by: 'system', reason: expect.stringMatching(/automatic rollback: divergences grew/) });

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { ADMIN_TOKEN, startTestApi, type ApiResponse, type TestApi } from '@/test/api';
 import type { DbKind } from '@/test/db';
+import { RandomWriter } from '@/test/random-writer';
 import { freePort, startRedis, type RedisServer } from '@/test/redis-server';
 import type { MigrationSetupInput, RunView } from './schema';
 import type { RunState } from './state';
@@ -130,6 +131,33 @@ export class Ledger {
     } finally {
       c.disconnect();
     }
+  }
+}
+
+/**
+ * An application through the interlay: the random writer (every kind of write) and the
+ * ledger (acknowledged writes to check for afterwards). One per test file; stopping is
+ * idempotent and asserts the writer saw no failure of the interlay.
+ */
+export class AppTraffic {
+  private writer?: RandomWriter;
+  ledger?: Ledger;
+
+  start(port: number, opts: { keysPerFamily: number; clients: number }): void {
+    this.writer = new RandomWriter({ port, ...opts }).start();
+    this.ledger = new Ledger(port).start();
+  }
+
+  /** Resolves once the writer has `n` operations answered. */
+  until(n: number): Promise<void> {
+    return this.writer!.until(n);
+  }
+
+  async stop(): Promise<void> {
+    const stats = await this.writer?.stop();
+    await this.ledger?.stop();
+    this.writer = undefined;
+    expect(stats?.failures ?? []).toEqual([]);
   }
 }
 
