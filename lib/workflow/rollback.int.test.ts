@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareServers } from '@/test/compare';
-import { AppTraffic, fill, Runbook, setupFor, useBench, type Bench } from './test-support';
+import { AppTraffic, fill, Runbook, setupFor, until, useBench, type Bench } from './test-support';
 import type { MigrationSetupInput } from './schema';
 
 const SEED = 2000;
@@ -132,5 +132,33 @@ describe('rollback', () => {
     expect(done.rollback).toMatchObject({ automatic: true, by: 'system', reason: expect.stringMatching(/automatic rollback: divergences grew/) });
     const events = (await run.call('GET', '/events', b.viewer)).body.events;
     expect(events.some((e: { type: string; data: { metric?: string } }) => e.type === 'monitor' && e.data.metric === 'divergence')).toBe(true);
+  });
+
+  it('automatically, when the target\'s p99 stays above the threshold while it serves', async () => {
+    const run = await toSynced(setupFor({ auto_rollback: { max_p99_ms: 40, window_s: 2 } }));
+    await run.traffic({ step: 1 });
+    expect(await run.stage()).toBe('target_primary');
+    await app.until(500);
+    // Make the target slow behind the interlay's back: a busy script holds it for a few hundred ms at a time.
+    const tgt = new Redis({ host: b.target.host, port: b.target.port });
+    let busy = true;
+    const burner = (async () => {
+      while (busy) await tgt.eval('local i = 0 while i < 30000000 do i = i + 1 end return i', 0);
+    })();
+    try {
+      await until(async () => ['rolling_back', 'rolled_back'].includes((await run.run()).state) || null, 'the monitor rolls back', 30_000);
+    } finally {
+      busy = false;
+      await burner;
+      tgt.disconnect();
+    }
+    await app.stop();
+    const done = await run.reach('rolled_back', 60_000);
+    expect(done.rollback).toMatchObject({ automatic: true, by: 'system', reason: expect.stringMatching(/automatic rollback: .*p99/) });
+    expect(await run.stage()).toBe('source');
+    // Nothing written while the target served is lost: it was mirrored back to the source.
+    expect(await app.ledger!.missingOn(b.source)).toEqual([]);
+    const events = (await run.call('GET', '/events', b.viewer)).body.events;
+    expect(events.some((e: { type: string; data: { metric?: string } }) => e.type === 'monitor' && e.data.metric === 'p99_ms')).toBe(true);
   });
 });
