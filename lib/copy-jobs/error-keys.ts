@@ -39,7 +39,7 @@ export class ErrorKeys {
     const row = await jobRow(this.res.prisma, id);
     return exportStream({
       format,
-      columns: ['id', 'target', 'target_endpoint', 'db', 'key', 'key_encoding', 'type', 'size', 'error_class', 'message', 'retryable', 'attempts', 'first_seen', 'last_seen', 'resolved', 'resolved_at', 'resolution_note'],
+      columns: ['id', 'origin', 'target', 'target_endpoint', 'db', 'key', 'key_encoding', 'type', 'size', 'error_class', 'message', 'retryable', 'attempts', 'first_seen', 'last_seen', 'resolved', 'resolved_at', 'resolution_note'],
       page: async (after) => {
         const rows = await this.page(id, { ...q, cursor: undefined }, after, PAGE * 2);
         return { rows: rows.map((r) => errorKeyItem(r, row.targets)), last: rows.length ? BigInt(rows[rows.length - 1]!.id) : after };
