@@ -15,13 +15,14 @@ import { InterlayService } from '@/lib/interlays/service';
 import { createInterlayEngine } from '@/lib/interlays/engine-factory';
 import { SecretBox } from '@/lib/endpoints/secrets';
 import { CopyJobService } from '@/lib/copy-jobs/service';
-import type { ChangedEvent, ClientToServerEvents, ServerToClientEvents } from '@/lib/events';
+import { MigrationService } from '@/lib/workflow/service';
+import type { ChangedEvent, ClientToServerEvents, Notifier as NotifierContract, ServerToClientEvents } from '@/lib/events';
 import type { Logger } from '@/lib/logger';
 
 export const VERSION: string = process.env.npm_package_version ?? '0.1.0';
 
 /** Emits Socket.IO events once Socket.IO is attached; a no-op before (and in library tests). */
-export class Notifier {
+export class Notifier implements NotifierContract {
   private io?: IoServer<ClientToServerEvents, ServerToClientEvents>;
   attach(io: IoServer<ClientToServerEvents, ServerToClientEvents> | undefined): void {
     this.io = io;
@@ -49,6 +50,7 @@ export interface ServerContext {
   compat: CompatService;
   copyJobs: CopyJobService;
   interlays: InterlayService;
+  migrations: MigrationService;
   /** After the HTTP server is up: restore started interlays, resume engine work. */
   start(): Promise<void>;
   /** Before Socket.IO and the database close: stop accepting, drain sessions, pause engine work. */
@@ -126,6 +128,12 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
     stoppers.unshift(() => interlays.shutdown());
     closers.unshift(() => interlays.close());
 
+    // The guided migration workflow: after start its host goes on with every run in a working state;
+    // on stop it halts first (before interlays drain), so no run step races the shutdown.
+    const migrations = new MigrationService({ prisma: db.prisma, audit, notifier, log: log.child({ component: 'workflow' }), endpoints, compat, copyJobs, interlays });
+    starters.push(() => migrations.start());
+    stoppers.unshift(() => migrations.stop());
+
 
     const boot = await auth.bootstrap({ username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD, token: config.ADMIN_TOKEN });
     if (boot.created) {
@@ -153,6 +161,7 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
       compat,
       copyJobs,
       interlays,
+      migrations,
       async start() {
         for (const s of starters) await s();
       },

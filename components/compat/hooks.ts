@@ -10,6 +10,7 @@ import { api, seg } from '@/lib/client/api';
 import { compatKeys } from '@/lib/client/compat-keys';
 import { useRoom } from '@/lib/client/socket';
 import type { FindingView, ReportListItem, ReportView } from '@/lib/compat/service';
+import type { CompatProgressTick } from '@/lib/events';
 
 export type { FindingView, ReportListItem, ReportView };
 
@@ -69,9 +70,9 @@ export function useRunPhase(id: string, running: boolean): string | undefined {
   const [phase, setPhase] = useState<string>();
   const qc = useQueryClient();
   const onTick = useCallback(
-    (p: { id: string; at: number; [k: string]: unknown }) => {
+    (p: CompatProgressTick) => {
       if (p.id !== id) return;
-      setPhase(String(p.phase));
+      setPhase(p.phase);
       if (p.phase === 'done') void qc.invalidateQueries({ queryKey: compatKeys.detail(id) });
     },
     [id, qc],

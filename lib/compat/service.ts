@@ -15,7 +15,7 @@ import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
 import type { EndpointSettings } from '../endpoints/service';
 import { AppError, conflict, notFound } from '../errors';
-import type { ResourceKind } from '../events';
+import type { CompatProgressTick, Notifier } from '../events';
 import type { Logger } from '../logger';
 import { analyzeKeyspace, analyzeWorkload, type Analysis } from './analysis';
 import { CHECKS } from './checks';
@@ -67,10 +67,6 @@ export interface ReportView {
 
 export interface ReportListItem extends Omit<ReportView, 'findings' | 'analysis' | 'test_run'> {}
 
-interface NotifierLike {
-  changed(e: { kind: ResourceKind; id?: string }): void;
-  toRoom(room: string, event: 'compat-report:progress', payload: { id: string; at: number; [k: string]: unknown }): void;
-}
 
 /** What the service needs of the interlay service: its view (address, metrics). */
 export interface InterlayLookup {
@@ -81,7 +77,7 @@ export interface CompatServiceOptions {
   prisma: PrismaClient;
   endpoints: { settings(name: string): Promise<EndpointSettings>; get(name: string): Promise<unknown> };
   audit: AuditService;
-  notifier: NotifierLike;
+  notifier: Notifier;
   log: Logger;
   interlays?: InterlayLookup;
   /** The test run's copier; default: the copy engine (engineCopier). */
@@ -126,7 +122,7 @@ export class CompatService {
     const row = await this.o.prisma.compatReport.create({
       data: { source: input.source, target: input.target, mirrorTargets: input.mirror_targets as never, interlay: input.interlay ?? null, options: options as never, createdBy: actor.username },
     });
-    await this.o.audit.record(actor, { action: 'compat-report.create', objectType: 'compat-report', objectId: row.id, details: { source: input.source, target: input.target, test_run: Boolean(input.test_run) } });
+    await this.o.audit.record(actor, { action: 'compat_report.create', objectType: 'compat_report', objectId: row.id, details: { source: input.source, target: input.target, test_run: Boolean(input.test_run) } });
     this.o.notifier.changed({ kind: 'compat-report', id: row.id });
     this.launch(row.id, row.runNumber);
     return { id: row.id, status: 'running' };
@@ -141,7 +137,7 @@ export class CompatService {
       data: { status: 'running', error: null, runNumber: { increment: 1 }, startedAt: new Date(), finishedAt: null },
     });
     if (updated.count === 0) throw conflict('This report is still running; wait for it to finish before re-running');
-    await this.o.audit.record(actor, { action: 'compat-report.rerun', objectType: 'compat-report', objectId: id });
+    await this.o.audit.record(actor, { action: 'compat_report.rerun', objectType: 'compat_report', objectId: id });
     this.o.notifier.changed({ kind: 'compat-report', id });
     this.launch(id, row.runNumber + 1);
     return { id, status: 'running', run_number: row.runNumber + 1 };
@@ -156,7 +152,7 @@ export class CompatService {
     if (f.severity === 'blocking') throw conflict('blocking findings cannot be acknowledged; fix and re-run');
     if (f.severity === 'pass') throw conflict('this check passed; there is nothing to acknowledge');
     const updated = await this.o.prisma.compatFinding.update({ where: { id: f.id }, data: { ackBy: actor.username, ackAt: new Date(), ackNotes: notes } });
-    await this.o.audit.record(actor, { action: 'compat-report.acknowledge', objectType: 'compat-report', objectId: id, details: { check, severity: f.severity, notes } });
+    await this.o.audit.record(actor, { action: 'compat_report.acknowledge', objectType: 'compat_report', objectId: id, details: { check, severity: f.severity, notes } });
     this.o.notifier.changed({ kind: 'compat-report', id });
     return findingView(updated);
   }
@@ -214,7 +210,7 @@ export class CompatService {
     this.running.set(id, p);
   }
 
-  private progress(id: string, phase: string): void {
+  private progress(id: string, phase: CompatProgressTick['phase']): void {
     this.o.notifier.toRoom(`compat-report:${id}`, 'compat-report:progress', { id, at: Date.now(), phase });
   }
 

@@ -89,7 +89,7 @@ export class ErrorKeys {
         failed += failures.length;
       }
     }
-    await this.res.audit.record(actor, { action: 'copy_job.retry_error_keys', objectType: 'copy-job', objectId: id, details: { filter: { class: input.class, db: input.db, ids: input.ids?.length }, attempted, copied, failed } });
+    await this.res.audit.record(actor, { action: 'copy_job.retry_error_keys', objectType: 'copy_job', objectId: id, details: { filter: { class: input.class, db: input.db, ids: input.ids?.length }, attempted, copied, failed } });
     if (await this.settleCounts(actor, id, `the last ${formatCount(copied)} were copied on retry by ${actor.username}`)) targetsRefilled(this.res.livePath, row.source, row.targets);
     this.res.notifier.changed({ kind: 'copy-job', id });
     const counts = (await this.counts([id])).get(id);
@@ -109,7 +109,7 @@ export class ErrorKeys {
       },
       data: { resolved: true, resolution: 'accepted', resolvedAt: new Date(), resolutionNote: input.note },
     });
-    await this.res.audit.record(actor, { action: 'copy_job.resolve_error_keys', objectType: 'copy-job', objectId: id, details: { count: r.count, class: input.class, db: input.db, note: input.note } });
+    await this.res.audit.record(actor, { action: 'copy_job.resolve_error_keys', objectType: 'copy_job', objectId: id, details: { count: r.count, class: input.class, db: input.db, note: input.note } });
     await this.settleCounts(actor, id, `the last ${formatCount(r.count)} were resolved by ${actor.username}: ${input.note}`);
     this.res.notifier.changed({ kind: 'copy-job', id });
     return { resolved: r.count };

@@ -39,7 +39,7 @@ export class Jobs {
     });
     await this.res.audit.record(actor, {
       action: 'copy_job.create',
-      objectType: 'copy-job',
+      objectType: 'copy_job',
       objectId: row.id,
       details: { source: input.source, targets: input.targets, conflict_policy: input.conflict_policy },
     });
@@ -88,7 +88,7 @@ export class Jobs {
     else delete options.rate_limit;
     const updated = await this.res.prisma.copyJob.update({ where: { id }, data: { spec: options as never } });
     this.host.setRateLimit(id, engineRate(options.rate_limit) ?? {});
-    await this.res.audit.record(actor, { action: 'copy_job.rate_limit', objectType: 'copy-job', objectId: id, details: { rate_limit: options.rate_limit ?? null } });
+    await this.res.audit.record(actor, { action: 'copy_job.rate_limit', objectType: 'copy_job', objectId: id, details: { rate_limit: options.rate_limit ?? null } });
     this.res.notifier.changed({ kind: 'copy-job', id });
     return this.view(updated);
   }

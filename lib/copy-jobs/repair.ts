@@ -50,7 +50,7 @@ export class Repairs {
       where: { id: vid },
       data: { repairStatus: 'running', repairMessage: null, repairRescanned: false, repairFailed: 0, repairRemoved: 0 },
     });
-    await this.res.audit.record(actor, { action: 'copy_job.repair', objectType: 'copy-job', objectId: id, details: { verification: vid } });
+    await this.res.audit.record(actor, { action: 'copy_job.repair', objectType: 'copy_job', objectId: id, details: { verification: vid } });
     this.track(this.run(actor, started, spec));
     this.res.notifier.changed({ kind: 'copy-job', id });
     return verificationView(started);

@@ -22,7 +22,7 @@ import type { Logger } from '../logger';
 import { SYSTEM_ACTOR, type Actor } from '../auth/roles';
 import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
-import type { ResourceKind } from '../events';
+import type { Notifier } from '../events';
 import type { EndpointService } from '../endpoints/service';
 import type { EngineBackend, EngineFactory, EngineHandle } from './engine';
 import { HISTORY_INTERVAL_MS, HistoryRing, toHistoryPoint, type HistoryPoint } from './history';
@@ -50,10 +50,6 @@ interface Sealer {
   open(sealed: string): string;
 }
 
-interface NotifierLike {
-  changed(e: { kind: ResourceKind; id?: string }): void;
-  toRoom(room: string, event: 'interlay:metrics', payload: { id: string; at: number; [k: string]: unknown }): void;
-}
 
 type EndpointsLike = Pick<EndpointService, 'get' | 'settings' | 'registerUsage' | 'onChange'>;
 
@@ -69,7 +65,7 @@ export interface InterlayServiceOptions {
   prisma: PrismaClient;
   secrets: Sealer;
   audit: AuditService;
-  notifier: NotifierLike;
+  notifier: Notifier;
   endpoints: EndpointsLike;
   log: Logger;
   createEngine: EngineFactory;
@@ -114,6 +110,8 @@ interface Runtime {
   history: HistoryRing;
   onStatus?: () => void;
   onMirrorError?: (e: unknown) => void;
+  /** A pending `changed` notice for mirror errors (one per second at most). */
+  mirrorErrorNotice?: NodeJS.Timeout;
 }
 
 const ACTIVE: ReadonlySet<InterlayStatus> = new Set(['starting', 'listening', 'draining']);
@@ -519,7 +517,11 @@ export class InterlayService {
       engine.on('backend', rt.onStatus);
       rt.onMirrorError = (e: unknown) => {
         const err = e as MirrorError;
-        this.o.notifier.changed({ kind: 'interlay', id: row.id });
+        // An outage fails writes by the hundred: browsers hear of them once a second at most.
+        rt.mirrorErrorNotice ??= setTimeout(() => {
+          rt.mirrorErrorNotice = undefined;
+          this.o.notifier.changed({ kind: 'interlay', id: row.id });
+        }, 1000).unref();
         void this.o.mirrorErrors?.record(row.id, err).catch((er) => log.error({ err: er }, 'could not record mirror error keys'));
       };
       engine.on('mirror-error', rt.onMirrorError);
@@ -567,6 +569,7 @@ export class InterlayService {
       rt.engine.off('routing', rt.onStatus);
     }
     if (rt?.engine && rt.onMirrorError) rt.engine.off('mirror-error', rt.onMirrorError);
+    if (rt?.mirrorErrorNotice) clearTimeout(rt.mirrorErrorNotice);
     this.runtimes.delete(id);
   }
 
