@@ -60,6 +60,9 @@ function countColumns(c: JobCounts) {
   };
 }
 
+/** The SET clause that opens an error key again when it fails again (an upsert's conflict branch). */
+export const REOPEN = '"resolved" = false, "resolved_at" = NULL, "resolution_note" = NULL, "resolution" = NULL';
+
 export async function upsertErrorKeys(tx: Tx, jobId: string, rows: readonly ErrorKeyRecord[]): Promise<void> {
   // One statement cannot update the same row twice (ON CONFLICT), so keep the last of duplicates.
   const unique = new Map<string, ErrorKeyRecord>();
@@ -85,10 +88,7 @@ export async function upsertErrorKeys(tx: Tx, jobId: string, rows: readonly Erro
          "error_class" = EXCLUDED."error_class",
          "message" = EXCLUDED."message",
          "retryable" = EXCLUDED."retryable",
-         "resolved" = false,
-         "resolved_at" = NULL,
-         "resolution_note" = NULL,
-         "resolution" = NULL`,
+         ${REOPEN}`,
       ...params,
     );
   }
