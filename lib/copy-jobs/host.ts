@@ -152,7 +152,7 @@ export class RunHost {
       try {
         await this.claim(row, cause);
         const spec = await buildSpec(this.res.endpoints, row.spec as CopyJobOptions);
-        const store = new DbCopyStore(this.res.prisma, row.id);
+        const store = new DbCopyStore(this.res.prisma, row.id, this.res.sql);
         const engine = this.res.engine;
         // Looked up at every launch: an interlay that began mirroring since the last run is coordinated with too.
         const onPath = coordinate(this.res.livePath, row.source, row.targets);
