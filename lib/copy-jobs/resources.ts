@@ -9,14 +9,12 @@ import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
 import type { SqlExecutor } from '../db/migrate';
 import type { EndpointService } from '../endpoints/service';
-import type { ServerToClientEvents, ResourceKind } from '../events';
+import type { Notifier } from '../events';
 import type { Logger } from '../logger';
 import { notFound } from '../errors';
 
-export interface NotifierLike {
-  changed(e: { kind: ResourceKind; id?: string }): void;
-  toRoom<E extends keyof ServerToClientEvents>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
-}
+/** The one notifier interface (lib/events.ts), under the name this module exports. */
+export type NotifierLike = Notifier;
 
 /** What the host uses of a CopyRun (lib/copy). */
 export interface CopyRunLike {

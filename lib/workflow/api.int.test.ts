@@ -34,6 +34,8 @@ describe.each(await dbKinds())('migration API on %s', (kind) => {
     expect((await post('', b.viewer, { name: 'x' })).status).toBe(403);
     expect((await post('', b.approver, { name: 'x' })).status).toBe(403);
     expect((await b.api.call('GET', '/api/v1/migrations', {})).status).toBe(401);
+    const doc = await b.api.call('GET', '/api/v1/openapi.json', { token: b.viewer });
+    expect(doc.body).toMatchObject({ openapi: '3.1.0', paths: { '/api/v1/migrations/{id}/traffic': { post: { 'x-permission': 'operate' } } } });
 
     const mirrored = await post('', b.operator, { name: 'x', setup: setupFor({ conflict_policy: 'Merge' }) });
     expect(mirrored.status).toBe(400);

@@ -4,7 +4,7 @@
  * seeded elsewhere, only live mirroring), and a console restart in the middle of the bulk
  * copy of a bulk_then_mirror run, which then goes on to completion with nothing lost.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@/lib/config';
 import { createLogger } from '@/lib/logger';
 import { registerContext } from '@/server/api/context';
@@ -12,7 +12,7 @@ import { createContext, type ServerContext } from '@/server/context';
 import { ADMIN_TOKEN } from '@/test/api';
 import { compareServers } from '@/test/compare';
 import { RandomWriter } from '@/test/random-writer';
-import { fill, Ledger, resetBench, Runbook, setupFor, startBench, until, type Bench } from './test-support';
+import { fill, Ledger, Runbook, setupFor, until, useBench, type Bench } from './test-support';
 
 const SEED = 3000;
 
@@ -21,20 +21,14 @@ describe('data movement modes and restart', () => {
   let ledger: Ledger | undefined;
   let restarted: ServerContext | undefined;
 
-  beforeAll(async () => {
-    b = await startBench('embedded');
-  });
-  afterAll(async () => {
-    if (restarted) {
+  useBench(SEED, (x) => (b = x), {
+    // The context started after the restart is closed first; the bench's own is closed last.
+    beforeClose: async () => {
+      if (!restarted) return;
       await restarted.stop();
       await restarted.close();
       registerContext(b.api.ctx);
-    }
-    await b?.api.close();
-    await Promise.all([b?.source.stop(), b?.target.stop()]);
-  });
-  beforeEach(async () => {
-    await resetBench(b, SEED);
+    },
   });
   afterEach(async () => {
     await ledger?.stop();
@@ -78,8 +72,9 @@ describe('data movement modes and restart', () => {
     await fill(b.target, SEED);
     const run = await Runbook.create(b, setupFor({ data_movement: 'mirror_only' }));
     await run.toApproved();
-    ledger = new Ledger(b.interlayPort).start();
     await run.execute();
+    // Mirroring only: what is written before dual_write reaches the target only if it was seeded with it.
+    ledger = new Ledger(b.interlayPort).start();
     const synced = await run.reach('synced', 60_000);
     expect(synced.copy_job_id).toBeNull();
     expect(await run.stage()).toBe('dual_write');
@@ -89,6 +84,31 @@ describe('data movement modes and restart', () => {
     expect(routing.body.forced.reason).toMatch(/mirror_only/);
     await until(async () => ledger!.acked.length > 200, 'ledger writes');
     await finish(run);
+    await expectIdentical();
+  });
+
+  it('waits in executing while error keys are unresolved; retrying them through the run lets it sync', async () => {
+    const run = await Runbook.create(b, setupFor({ data_movement: 'bulk_only', conflict_policy: 'None' }));
+    await run.toApproved();
+    // The target runs out of memory part-way through the copy.
+    const used = Number(/used_memory:(\d+)/.exec(b.target.cli('INFO', 'memory'))![1]);
+    b.target.cli('CONFIG', 'SET', 'maxmemory', String(used + 60_000));
+    try {
+      await run.execute();
+      await until(async () => (await run.call('GET', '/events', b.viewer)).body.events.find((e: { type: string }) => e.type === 'error_keys'), 'an error-key event');
+      const keys = await run.call('GET', '/error-keys', b.viewer);
+      expect(keys.body.items.length).toBeGreaterThan(0);
+      expect(keys.body.counts_by_class).toHaveProperty('target_oom');
+      expect((await run.call('GET', '/metrics', b.viewer)).body.error_keys.unresolved).toBeGreaterThan(0);
+      expect((await run.run()).state).toBe('executing');
+      expect((await run.call('POST', '/error-keys/retry', b.viewer, {})).status).toBe(403);
+    } finally {
+      b.target.cli('CONFIG', 'SET', 'maxmemory', '0');
+    }
+    const retried = await run.call('POST', '/error-keys/retry', b.operator, {});
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.body.copied).toBeGreaterThan(0);
+    await run.reach('synced', 30_000);
     await expectIdentical();
   });
 

@@ -4,51 +4,36 @@
  * (0 differences), and every write acknowledged during the migration is on the source.
  * Also: who may roll back, and the automatic rollback of the monitor.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
 import { compareServers } from '@/test/compare';
-import { RandomWriter } from '@/test/random-writer';
-import { Ledger, resetBench, Runbook, setupFor, startBench, type Bench } from './test-support';
+import { AppTraffic, fill, Runbook, setupFor, useBench, type Bench } from './test-support';
 import type { MigrationSetupInput } from './schema';
 
 const SEED = 2000;
 
 describe('rollback', () => {
   let b: Bench;
-  let writer: RandomWriter | undefined;
-  let ledger: Ledger | undefined;
+  const app = new AppTraffic();
 
-  beforeAll(async () => {
-    b = await startBench('embedded');
-  });
-  afterAll(async () => {
-    await b?.api.close();
-    await Promise.all([b?.source.stop(), b?.target.stop()]);
-  });
-  beforeEach(async () => {
-    await resetBench(b, SEED);
-  });
-  afterEach(async () => {
-    await writer?.stop();
-    await ledger?.stop();
-    writer = undefined;
-    ledger = undefined;
-  });
+  useBench(SEED, (x) => (b = x));
+  afterEach(() => app.stop());
 
   async function toSynced(setup: MigrationSetupInput): Promise<Runbook> {
     const run = await Runbook.create(b, setup);
     await run.toApproved();
-    writer = new RandomWriter({ port: b.interlayPort, keysPerFamily: 400, clients: 2 }).start();
-    ledger = new Ledger(b.interlayPort).start();
+    app.start(b.interlayPort, { keysPerFamily: 400, clients: 2 });
     await run.execute();
     await run.reach('synced', 60_000);
     return run;
   }
 
   /** Stops the writers, rolls back, and checks the outcome: at source, compared equal, nothing lost. */
-  async function rollBack(run: Runbook, token = b.operator): Promise<void> {
-    await writer!.until(2000);
-    expect((await writer!.stop()).failures).toEqual([]);
-    await ledger!.stop();
+  async function rollBack(run: Runbook, token = b.operator, opts: { closes?: boolean; writersStopped?: boolean } = {}): Promise<void> {
+    if (!opts.writersStopped) {
+      await app.until(2000);
+      await app.stop();
+    }
     const r = await run.call('POST', '/rollback', token, { reason: 'the target misbehaves' });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     expect(r.body.state).toBe('rolling_back');
@@ -56,11 +41,11 @@ describe('rollback', () => {
     expect(done.rollback).toMatchObject({ reason: 'the target misbehaves', automatic: false, ok: true, verification: { differences: 0 } });
     expect(done.rollback!.stages[done.rollback!.stages.length - 1]).toBe('source');
     expect(await run.stage()).toBe('source');
-    expect(await ledger!.missingOn(b.source)).toEqual([]);
+    expect(await app.ledger!.missingOn(b.source)).toEqual([]);
     const c = await compareServers(b.source, b.target);
     expect(c, c.examples.join('\n')).toMatchObject({ missing: 0, extra: 0, type: 0, value: 0, ttl: 0 });
     // The run closes at the end of the window kept after a rollback.
-    await run.reach('closed', 20_000);
+    if (opts.closes !== false) await run.reach('closed', 20_000);
   }
 
   it('from dual_write (synced), by the named rollback approver (an approver, who may not operate)', async () => {
@@ -71,8 +56,12 @@ describe('rollback', () => {
     await rollBack(run, b.approver);
   });
 
-  it('from a canary step; an approver who is not the named one may not roll back', async () => {
+  it('from a canary step, after a pause; an approver who is not the named one may not roll back', async () => {
     const run = await toSynced(setupFor({ strategy: { type: 'canary', read_percentage: [20] } }));
+    const paused = await run.call('POST', '/pause', b.operator, { reason: 'on-call handover' });
+    expect(paused.body).toMatchObject({ state: 'paused', return_to: 'synced', allowed_events: ['resume', 'rollback', 'fail'] });
+    expect((await run.call('POST', '/traffic', b.operator, { step: 1 })).status).toBe(409);
+    expect((await run.call('POST', '/resume', b.operator)).body.state).toBe('synced');
     await run.traffic({ step: 1 });
     expect((await run.call('POST', '/rollback', b.approver, { reason: 'x' })).status).toBe(403);
     expect(await run.stage()).toBe('canary');
@@ -88,25 +77,56 @@ describe('rollback', () => {
     expect(history).toEqual(['dual_write', 'target_primary', 'dual_write', 'source']);
   });
 
+  it('from completed while the rollback window is open', async () => {
+    const run = await toSynced(setupFor({ rollback_window: { seconds: 60 } }));
+    await run.traffic({ step: 1 });
+    await app.until(2000);
+    await app.stop();
+    await run.accept();
+    await run.complete();
+    expect(await run.stage()).toBe('target_primary');
+    await rollBack(run, b.operator, { closes: false, writersStopped: true });
+    expect((await run.run()).rollback_window_ends_at).toEqual(expect.any(String));
+    expect((await run.call('POST', '/rollback', b.operator, { reason: 'again' })).status).toBe(409);
+  });
+
+  it('from failed: a cancelled copy fails the run for good; retry is refused, rollback returns to the source', async () => {
+    await fill(b.source, 20_000, 'more');
+    const run = await Runbook.create(b, setupFor({ rate_limit: { keys_per_sec: 2000 } }));
+    await run.toApproved();
+    await run.execute();
+    const jobId = (await run.run()).copy_job_id;
+    expect((await b.api.call('POST', `/api/v1/copy-jobs/${jobId}/cancel`, { token: b.operator })).status).toBe(200);
+    const failed = await run.reach('failed');
+    expect(failed.failure).toMatchObject({ retryable: false, in_state: 'executing', reason: 'the copy job was cancelled' });
+    expect(failed.allowed_events).toEqual(['rollback']);
+    expect((await run.call('POST', '/retry', b.operator)).status).toBe(409);
+    expect((await run.call('POST', '/cancel', b.operator, {})).status).toBe(409); // data moved: roll back instead
+    expect((await run.call('POST', '/rollback', b.operator, { reason: 'start over' })).status).toBe(202);
+    const done = await run.reach('rolled_back', 30_000);
+    // The target holds only part of the data: the comparison says so, and the source serves again.
+    expect(done.rollback).toMatchObject({ ok: false, verification: { missing: expect.any(Number) } });
+    expect(done.rollback!.verification!.missing).toBeGreaterThan(0);
+    expect(await run.stage()).toBe('source');
+  });
+
   it('automatically, when divergence keeps growing while shadow reads are compared', async () => {
     const run = await toSynced(setupFor({ strategy: { type: 'shadow', sample_rate: 1 }, auto_rollback: { divergence_growth: true, window_s: 2 } }));
     await run.traffic({ step: 1 });
-    expect((await writer!.stop()).failures).toEqual([]);
-    await ledger!.stop();
+    await app.stop();
     // Change the target behind the interlay's back: every shadow read of these keys diverges.
-    const { Redis } = await import('ioredis');
     const tgt = new Redis({ host: b.target.host, port: b.target.port });
-    const app = new Redis({ host: '127.0.0.1', port: b.interlayPort });
+    const client = new Redis({ host: '127.0.0.1', port: b.interlayPort });
     try {
       for (let i = 0; i < 40; i++) await tgt.set(`seed:s:${i * 4}`, 'tampered');
       const end = Date.now() + 15_000;
       while ((await run.run()).state !== 'rolling_back' && (await run.run()).state !== 'rolled_back' && Date.now() < end) {
-        for (let i = 0; i < 40; i++) await app.get(`seed:s:${i * 4}`);
+        for (let i = 0; i < 40; i++) await client.get(`seed:s:${i * 4}`);
         await new Promise((r) => setTimeout(r, 150));
       }
     } finally {
       tgt.disconnect();
-      app.disconnect();
+      client.disconnect();
     }
     const done = await run.reach('rolled_back', 30_000);
     expect(done.rollback).toMatchObject({ automatic: true, by: 'system', reason: expect.stringMatching(/automatic rollback: divergences grew/) });
