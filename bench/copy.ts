@@ -85,16 +85,23 @@ function cpuSince(from: NodeJS.CpuUsage): number {
   return d.user + d.system;
 }
 
-function runChild(src: number, tgt: number): Promise<{ copied: number; errors: number; bytes: number; secs: number; cpuUs: number; rssBefore: number; peakRss: number; hwm: number; state: string }> {
+type EngineResult = { copied: number; errors: number; bytes: number; secs: number; cpuUs: number; rssBefore: number; peakRss: number; hwm: number; state: string };
+
+function runChild(src: number, tgt: number): Promise<EngineResult> {
+  return spawnResult<EngineResult>(['--child', '--src', String(src), '--tgt', String(tgt)], ['concurrency', 'batch', 'probe']);
+}
+
+/** Runs this script again with `args` (and the options named in `pass`) and reads its `@@RESULT` line. */
+function spawnResult<T>(args: string[], pass: string[]): Promise<T> {
+  const all = ['tsx', 'bench/copy.ts', ...args];
+  for (const k of pass) if (opt(k)) all.push(`--${k}`, opt(k)!);
   return new Promise((resolve, reject) => {
-    const args = ['tsx', 'bench/copy.ts', '--child', '--src', String(src), '--tgt', String(tgt)];
-    for (const k of ['concurrency', 'batch', 'probe']) if (opt(k)) args.push(`--${k}`, opt(k)!);
-    const p = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn('npx', all, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('exit', (code) => {
       const m = /@@RESULT (.*)/.exec(out);
-      if (!m) return reject(new Error(`engine child exited with ${code}: ${out}`));
+      if (!m) return reject(new Error(`${args[0]} child exited with ${code}: ${out}`));
       resolve(JSON.parse(m[1]));
     });
   });
@@ -177,19 +184,7 @@ async function startProfile(): Promise<(file: string) => Promise<void>> {
 type JobResult = { copied: number; errors: number; bytes: number; secs: number; cpuUs: number; state: string; coordinatedWith: string[] };
 
 function runJobChild(src: number, tgt: number): Promise<JobResult> {
-  const args = ['tsx', 'bench/copy.ts', '--job-child', '--src', String(src), '--tgt', String(tgt)];
-  for (const k of ['concurrency', 'batch', 'database-url']) if (opt(k)) args.push(`--${k}`, opt(k)!);
-  if (flag('no-interlay')) args.push('--no-interlay');
-  return new Promise((resolve, reject) => {
-    const p = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => {
-      const m = /@@RESULT (.*)/.exec(out);
-      if (!m) return reject(new Error(`job child exited with ${code}: ${out}`));
-      resolve(JSON.parse(m[1]));
-    });
-  });
+  return spawnResult<JobResult>(['--job-child', '--src', String(src), '--tgt', String(tgt), ...(flag('no-interlay') ? ['--no-interlay'] : [])], ['concurrency', 'batch', 'database-url']);
 }
 
 /** Alternating rounds of the engine alone and a console copy job on the same data: keys/s and their ratio per round. */

@@ -60,10 +60,14 @@ async function fill(server: RedisServer, keys: number): Promise<void> {
   }
 }
 
-/** Waits until the copy advanced (copied changed) after `since`; the time it took. */
+/**
+ * Waits until the copy advanced (its copied count moved from what the host first reports
+ * after the fault: for a console started again, its first progress line) or ended; the
+ * time since `since`.
+ */
 async function resumed(host: CopyHostProcess, id: string, since: number): Promise<number> {
-  const before = host.latest.get(id)?.copied ?? -1;
-  await host.until((p) => p.id === id && (p.copied !== before || p.status !== 'running'));
+  const first = host.latest.get(id) ?? (await host.until((p) => p.id === id));
+  await host.until((p) => p.id === id && (p.copied !== first.copied || p.status !== 'running'));
   return Date.now() - since;
 }
 

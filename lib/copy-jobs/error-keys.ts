@@ -8,7 +8,7 @@ import { conflict } from '../errors';
 import { exportStream, type ExportFormat } from './export';
 import { toBuffer } from './keys';
 import { buildSpec, forTarget } from './spec';
-import { targetsRefilled } from './live-path';
+import { coordinate, targetsRefilled } from './live-path';
 import { isActive } from './state';
 import { recount, upsertErrorKeys } from './store';
 import type { JobTransitions } from './transitions';
@@ -39,7 +39,7 @@ export class ErrorKeys {
     const row = await jobRow(this.res.prisma, id);
     return exportStream({
       format,
-      columns: ['id', 'target', 'target_endpoint', 'db', 'key', 'key_encoding', 'type', 'size', 'error_class', 'message', 'retryable', 'attempts', 'first_seen', 'last_seen', 'resolved', 'resolved_at', 'resolution_note'],
+      columns: ['id', 'origin', 'target', 'target_endpoint', 'db', 'key', 'key_encoding', 'type', 'size', 'error_class', 'message', 'retryable', 'attempts', 'first_seen', 'last_seen', 'resolved', 'resolved_at', 'resolution_note'],
       page: async (after) => {
         const rows = await this.page(id, { ...q, cursor: undefined }, after, PAGE * 2);
         return { rows: rows.map((r) => errorKeyItem(r, row.targets)), last: rows.length ? BigInt(rows[rows.length - 1]!.id) : after };
@@ -71,7 +71,9 @@ export class ErrorKeys {
       for (const [target, group] of groupBy(rows, (r) => r.target)) {
         let failures: ErrorKeyRecord[];
         try {
-          const res = await engine.retryErrorKeys(forTarget(spec, target), group.map((r) => ({ key: toBuffer(r.key), db: r.db })), { log: this.res.log.child({ job: id, retry: true }) });
+          // Coordinated with an interlay mirroring there, as the job's run was.
+          const { coordination } = coordinate(this.res.livePath, row.source, [row.targets[target]!]);
+          const res = await engine.retryErrorKeys(forTarget(spec, target), group.map((r) => ({ key: toBuffer(r.key), db: r.db })), { log: this.res.log.child({ job: id, retry: true }), coordination });
           failures = res.failed.map((f) => ({ ...f, target }));
         } catch (e) {
           failures = group.map((r) => ({ key: toBuffer(r.key), db: r.db, target, errorClass: 'connection', message: (e as Error).message, retryable: true }));
@@ -90,7 +92,9 @@ export class ErrorKeys {
       }
     }
     await this.res.audit.record(actor, { action: 'copy_job.retry_error_keys', objectType: 'copy_job', objectId: id, details: { filter: { class: input.class, db: input.db, ids: input.ids?.length }, attempted, copied, failed } });
-    if (await this.settleCounts(actor, id, `the last ${formatCount(copied)} were copied on retry by ${actor.username}`)) targetsRefilled(this.res.livePath, row.source, row.targets);
+    const cleared = await this.settleCounts(actor, id, `the last ${formatCount(copied)} were copied on retry by ${actor.username}`);
+    // The job's run was coordinated with the live path: with its last error keys copied, its targets are whole.
+    if (cleared && row.coordinatedWith.length > 0) targetsRefilled(this.res.livePath, row.source, coordinate(this.res.livePath, row.source, row.targets).targets);
     this.res.notifier.changed({ kind: 'copy-job', id });
     const counts = (await this.counts([id])).get(id);
     return { attempted, copied, failed, remaining: counts?.by_class ?? {} };

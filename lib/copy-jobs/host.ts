@@ -55,8 +55,9 @@ interface LiveRun {
   pending?: CopyProgress;
   /** The host's own history rows of this run, one at a time (a lost race between two of them is no race). */
   history: Promise<unknown>;
-  /** Interlays whose mirror this run is coordinated with (live-path.ts). */
+  /** Interlays whose mirror this run is coordinated with, and the targets they mirror to (live-path.ts). */
   interlays: string[];
+  mirroredTargets: string[];
 }
 
 /** Why a run is launched: a new job, a person resuming it, or the console starting. */
@@ -145,18 +146,19 @@ export class RunHost {
     const abort = new AbortController();
     // A resumed job's chart continues from what its earlier runs recorded.
     const samples = [...(((row.progress as { throughput?: ThroughputSample[] } | null)?.throughput) ?? [])];
-    const live: LiveRun = { abort, stopping: false, lastEmit: 0, samples, history: Promise.resolve(), interlays: [] as string[] } as LiveRun;
+    const live: LiveRun = { abort, stopping: false, lastEmit: 0, samples, history: Promise.resolve(), interlays: [] as string[], mirroredTargets: [] as string[] } as LiveRun;
     this.live.set(row.id, live);
     live.done = (async () => {
       let final: CopyProgress;
       try {
         await this.claim(row, cause);
         const spec = await buildSpec(this.res.endpoints, row.spec as CopyJobOptions);
-        const store = new DbCopyStore(this.res.prisma, row.id);
+        const store = new DbCopyStore(this.res.prisma, row.id, this.res.sql);
         const engine = this.res.engine;
         // Looked up at every launch: an interlay that began mirroring since the last run is coordinated with too.
         const onPath = coordinate(this.res.livePath, row.source, row.targets);
         live.interlays = onPath.interlays;
+        live.mirroredTargets = onPath.targets;
         if (onPath.interlays.length > 0) {
           const all = [...new Set([...row.coordinatedWith, ...onPath.interlays])];
           await this.res.prisma.copyJob.update({ where: { id: row.id }, data: { coordinatedWith: all } });
@@ -251,7 +253,7 @@ export class RunHost {
       const updated = await this.res.prisma.copyJob.update({ where: { id }, data: release });
       status = updated.status;
     }
-    if (status === 'completed') targetsRefilled(this.res.livePath, row.source, row.targets);
+    if (status === 'completed') targetsRefilled(this.res.livePath, row.source, live.mirroredTargets);
     this.emit(id, { ...final, state: status });
   }
 

@@ -13,6 +13,8 @@ export interface JobCoordination {
   interlays: string[];
   /** Their coordinations as one (undefined when none mirrors the job's source → targets). */
   coordination?: CopyCoordination;
+  /** The job's targets an interlay mirrors to (the ones the run keeps in step with the live path). */
+  targets: string[];
 }
 
 /**
@@ -23,12 +25,15 @@ export interface JobCoordination {
  */
 export function coordinate(live: LivePath | undefined, source: string, targets: readonly string[]): JobCoordination {
   const found = new Map<string, CopyCoordination>();
+  const mirrored: string[] = [];
   for (const t of targets) {
     const c = live?.coordination(source, t);
-    if (c && !found.has(c.interlay)) found.set(c.interlay, c.coordination);
+    if (!c) continue;
+    mirrored.push(t);
+    if (!found.has(c.interlay)) found.set(c.interlay, c.coordination);
   }
   const list = [...found.values()];
-  return { interlays: [...found.keys()], coordination: list.length <= 1 ? list[0] : combine(list) };
+  return { interlays: [...found.keys()], coordination: list.length <= 1 ? list[0] : combine(list), targets: mirrored };
 }
 
 function combine(list: CopyCoordination[]): CopyCoordination {
@@ -51,7 +56,11 @@ export function assertLivePolicy(live: LivePath | undefined, input: { source: st
   throw new AppError('VALIDATION', `Invalid copy job: conflict_policy: ${message}`, { issues: [{ path: 'conflict_policy', message }] });
 }
 
-/** The job's targets were filled completely: interlays mirroring there trust them again. */
+/**
+ * The job's targets were filled completely, coordinated with the interlays mirroring there
+ * (pass only those targets: a copy that ran beside a mirror it was not coordinated with
+ * proves nothing about the writes made meanwhile): those interlays trust them again.
+ */
 export function targetsRefilled(live: LivePath | undefined, source: string, targets: readonly string[]): void {
   for (const t of targets) live?.completed(source, t);
 }

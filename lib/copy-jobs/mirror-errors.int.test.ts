@@ -81,7 +81,7 @@ describe.each(await dbKinds())('mirror error keys (%s)', (kind) => {
     const retried = await api.call('POST', '/api/v1/interlays/mir/error-keys/retry', { ...admin, body: {} });
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);
     expect(retried.body).toMatchObject({ attempted: items.length, copied: items.length, failed: 0, remaining: {} });
-    for (const k of keys) expect(target.cli('GET', k).trim(), k).toBe(source.cli('GET', k).trim());
+    expect(target.cli('MGET', ...keys)).toBe(source.cli('MGET', ...keys));
     const after = await api.call('GET', '/api/v1/interlays/mir/error-keys?resolved=true&limit=1000', admin);
     expect(after.body.items.length).toBe(items.length);
     expect(after.body.items[0].resolution_note).toMatch(/synced from src on retry by admin/);

@@ -23,6 +23,7 @@ import { errorKeyPage } from './error-keys';
 import { exportStream, type ExportFormat } from './export';
 import { toBuffer } from './keys';
 import { groupBy, PAGE, type CopyJobResources } from './resources';
+import { REOPEN } from './store';
 import type { ErrorKeyQuery, RetryErrorKeysInput } from './schema';
 import { errorKeyItem, type ErrorKeyItem } from './views';
 
@@ -133,10 +134,7 @@ export class MirrorErrorKeys {
            "last_seen" = CURRENT_TIMESTAMP,
            "error_class" = EXCLUDED."error_class",
            "message" = EXCLUDED."message",
-           "resolved" = false,
-           "resolved_at" = NULL,
-           "resolution_note" = NULL,
-           "resolution" = NULL`,
+           ${REOPEN}`,
         ...params,
       );
     }

@@ -31,10 +31,10 @@ export interface CopyRunLike {
 /** The engine entry points (lib/copy), injectable so tests can stub them. */
 export interface CopyEngine {
   CopyRun: new (spec: CopySpec, store: CopyStore, opts: CopyRunOptions) => CopyRunLike;
-  retryErrorKeys(spec: CopySpec, keys: { key: Buffer; db: number }[], opts: { log: Logger }): Promise<{ copied: number; failed: ErrorKeyRecord[] }>;
+  retryErrorKeys(spec: CopySpec, keys: { key: Buffer; db: number }[], opts: { log: Logger; coordination?: CopyCoordination }): Promise<{ copied: number; failed: ErrorKeyRecord[] }>;
   verify(spec: CopySpec, opts: VerifyOptions): Promise<VerificationResult>;
   repair(spec: CopySpec, mismatches: Mismatch[], opts?: { log?: Logger; coordination?: CopyCoordination }): Promise<RepairResult>;
-  repairScope(spec: CopySpec, opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void> }): Promise<ScopeRepair>;
+  repairScope(spec: CopySpec, opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void>; coordination?: CopyCoordination }): Promise<ScopeRepair>;
 }
 
 export const COPY_ENGINE: CopyEngine = { CopyRun, retryErrorKeys, verify, repair, repairScope };

@@ -249,10 +249,10 @@ export interface ScopeRepair extends RepairResult {
  */
 export async function repairScope(
   spec: CopySpec,
-  opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void> } = {},
+  opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void>; coordination?: CopyCoordination } = {},
 ): Promise<ScopeRepair> {
   const log = opts.log ?? silent;
-  const r = new Repairer(spec, log);
+  const r = new Repairer(spec, log, opts.coordination);
   const out: ScopeRepair = { checked: 0, found: 0, repaired: 0, removed: 0, failed: [] };
   try {
     const v = await verify(spec, {
@@ -355,7 +355,7 @@ class Repairer {
 export async function retryErrorKeys(
   spec: CopySpec,
   keys: { key: Buffer; db: number }[],
-  opts: { log?: Logger; targets?: number[] } = {},
+  opts: { log?: Logger; targets?: number[]; coordination?: CopyCoordination } = {},
 ): Promise<{ copied: number; expired: number; failed: ErrorKeyRecord[] }> {
   const log = (opts.log ?? silent).child({ component: 'retry-error-keys' });
   const { pairs } = await dbPairs(spec);
@@ -374,7 +374,15 @@ export async function retryErrorKeys(
     try {
       const list = [...m.values()];
       for (let off = 0; off < list.length; off += spec.batchSize) {
-        const r = await copyBatch(ctx, list.slice(off, off + spec.batchSize), spec.conflictPolicy);
+        const batch = list.slice(off, off + spec.batchSize);
+        // With live mirroring, as in a run: the batch's keys are in a copy window (run.ts runBatch).
+        const window = opts.coordination?.beginCopy(db, batch);
+        let r: Awaited<ReturnType<typeof copyBatch>>;
+        try {
+          r = await copyBatch(ctx, batch, spec.conflictPolicy);
+        } finally {
+          if (opts.coordination) opts.coordination.endCopy(window);
+        }
         out.copied += r.counts.copied;
         out.expired += r.counts.expired;
         out.failed.push(...r.errors.map((e) => ({ ...e, target: targetIdx[e.target] })));
