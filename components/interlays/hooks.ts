@@ -10,9 +10,9 @@ import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, seg } from '@/lib/client/api';
 import { interlayKeys } from '@/lib/client/interlay-keys';
-import { throttledFetch, toLivePoint, useRooms, withLiveFields, type LivePoint } from '@/lib/client/interlay-live';
+import { throttledFetch, useRooms, type LivePoint } from '@/lib/client/interlay-live';
 import { useRoom } from '@/lib/client/socket';
-import { appendPoint, type HistoryPoint } from '@/lib/interlays/history';
+import { appendPoint, toHistoryPoint, type HistoryPoint } from '@/lib/interlays/history';
 import type { InterlayMetrics, InterlayView, RoutingInput, RoutingView } from '@/lib/interlays/schema';
 import type { ShadowDivergence } from '@/lib/interlay/shadow';
 import type { ErrorKeyItem } from '@/lib/copy-jobs/views';
@@ -75,15 +75,11 @@ export function useInterlay(id: string) {
 }
 
 export function useInterlayHistory(id: string) {
-  const qc = useQueryClient();
   // Ticks missed while the page was closed leave a gap: refetch on mount.
   return useQuery({
     queryKey: interlayKeys.history(id),
     queryFn: () =>
-      throttledFetch(`interlay:${id}:history`, async () => {
-        const h = await api.get<InterlayHistory>(`/interlays/${seg(id)}/metrics/history`);
-        return { ...h, points: withLiveFields(h.points, qc.getQueryData<InterlayHistory>(interlayKeys.history(id))?.points) };
-      }),
+      throttledFetch(`interlay:${id}:history`, () => api.get<InterlayHistory>(`/interlays/${seg(id)}/metrics/history`)),
     staleTime: 0,
   });
 }
@@ -101,7 +97,7 @@ export function useLiveMetrics(id: string, enabled: boolean): void {
       last.current = now;
       qc.setQueryData<InterlayView>(interlayKeys.detail(id), (prev) => (prev ? { ...prev, status: metrics.status, metrics } : prev));
       qc.setQueryData<InterlayHistory>(interlayKeys.history(id), (prev) =>
-        prev ? { ...prev, points: appendPoint(prev.points, toLivePoint(metrics)) as LivePoint[] } : prev,
+        prev ? { ...prev, points: appendPoint(prev.points, toHistoryPoint(metrics)) } : prev,
       );
     },
     [id, qc],

@@ -1,11 +1,8 @@
 /**
  * Live figures of interlays in the browser:
  *
- * - `toLivePoint(m)`: the history point the server keeps (lib/interlays/history.ts) plus the
- *   live path's figures (mirror ops/s, mirror latency, failures, queue depth, lag, keys
- *   awaiting a state sync, shadow divergence rate), summed or maxed over the mirror links.
- *   The server's history has the base series only, so the live-path series start when the
- *   page opens and grow with each socket tick.
+ * - Chart points are the server's history points (lib/interlays/history.ts `toHistoryPoint`,
+ *   live-path series included), from the history route and from each socket tick alike.
  * - `useRooms(rooms, event, handler)`: joins several Socket.IO rooms while mounted (the
  *   interlays list joins the room of every running interlay it shows).
  */
@@ -13,65 +10,11 @@
 
 import { useEffect, useRef } from 'react';
 import type { ServerToClientEvents } from '@/lib/events';
-import { toHistoryPoint, type HistoryPoint } from '@/lib/interlays/history';
-import type { InterlayMetrics } from '@/lib/interlays/schema';
+import type { HistoryPoint } from '@/lib/interlays/history';
 import { getSocket } from './socket';
 
-export interface LivePoint extends HistoryPoint {
-  mirror_ops_per_sec?: number;
-  mirror_p50_us?: number;
-  mirror_p99_us?: number;
-  mirror_failures?: number;
-  queue_depth?: number;
-  lag_ms?: number;
-  pending_syncs?: number;
-  shadow_divergence_pct?: number;
-}
-
-/** A metrics snapshot as one chart point (the live-path fields only while it mirrors). */
-export function toLivePoint(m: InterlayMetrics): LivePoint {
-  const base = toHistoryPoint(m);
-  const links = m.mirror?.links ?? [];
-  if (!m.routing || m.routing.stage === 'source') return base;
-  let ops = 0;
-  let p50 = 0;
-  let p99 = 0;
-  let failures = 0;
-  let depth = 0;
-  let lag = 0;
-  for (const l of links) {
-    ops += l.ops_per_sec;
-    p50 = Math.max(p50, l.latency_us.p50);
-    p99 = Math.max(p99, l.latency_us.p99);
-    failures += l.failures;
-    depth += l.queue_depth;
-    lag = Math.max(lag, l.lag_ms);
-  }
-  return {
-    ...base,
-    mirror_ops_per_sec: ops,
-    mirror_p50_us: p50,
-    mirror_p99_us: p99,
-    mirror_failures: failures,
-    queue_depth: depth,
-    lag_ms: lag,
-    pending_syncs: m.mirror.syncs.pending,
-    shadow_divergence_pct: Math.round(m.shadow.divergence_rate * 10_000) / 100,
-  };
-}
-
-/**
- * The server's history (base series only) with the live-path fields of the points the page
- * already built from ticks (same `at`), so a refetch does not wipe the mirror charts.
- */
-export function withLiveFields(server: readonly HistoryPoint[], cached: readonly LivePoint[] | undefined): LivePoint[] {
-  const live = new Map((cached ?? []).filter((p) => p.mirror_ops_per_sec !== undefined).map((p) => [p.at, p]));
-  if (live.size === 0) return server as LivePoint[];
-  return server.map((p) => {
-    const c = live.get(p.at);
-    return c ? { ...c, ...p } : p;
-  });
-}
+/** A chart point: the server's history point (with the live path's series while mirroring). */
+export type LivePoint = HistoryPoint;
 
 type EventName = keyof ServerToClientEvents;
 
