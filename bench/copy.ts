@@ -6,6 +6,10 @@
  *                         [--concurrency 8] [--batch 1000] [--probe guarded-dump|memory-usage|dump-length]
  *                         [--repeat N]      # N more engine/MIGRATE pairs back to back, median ratio
  *   npx tsx bench/copy.ts --bigkey-mb 200      # RSS growth while copying one big key
+ *   npx tsx bench/copy.ts --console --rounds 3 [--keys 1000000] [--no-interlay] [--database-url URL]
+ *       # the engine alone vs a copy job as the console runs it (its composition root, the
+ *       # embedded database unless --database-url, an interlay in dual_write to the target so
+ *       # the live-path coordination is attached, no writes), alternating, same data
  *
  * Spawns its own source and target redis-servers (never 6379). The engine runs in a
  * child process so its peak RSS (VmHWM) covers the copy alone, not the data fill.
@@ -18,7 +22,9 @@ import { RedisConnection } from '../lib/redis/connection';
 import { encodeCommands } from '../lib/resp/encode';
 import { RespError, type RespArg } from '../lib/resp/types';
 import { CopyRun, MemoryCopyStore, verify, withDefaults, type BigKeyProbe, type CopySpec, type RedisTarget } from '../lib/copy/index';
-import { startRedis, type RedisServer } from '../test/redis-server';
+import os from 'node:os';
+import path from 'node:path';
+import { startRedis, freePort, type RedisServer } from '../test/redis-server';
 
 const argv = process.argv.slice(2);
 function opt(name: string, def?: string): string | undefined {
@@ -63,27 +69,153 @@ async function child(): Promise<void> {
   }, 100);
   const run = new CopyRun(spec, new MemoryCopyStore(), { log: pino({ level: 'warn' }) });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const p = await run.run();
   const secs = (performance.now() - t0) / 1000;
+  const cpuUs = cpuSince(cpu0);
   clearInterval(timer);
   peak = Math.max(peak, process.memoryUsage().rss);
-  const out = { copied: p.copied, errors: p.errors, bytes: p.bytes, secs, rssBefore, peakRss: peak, hwm: vmHWM(), state: p.state };
+  const out = { copied: p.copied, errors: p.errors, bytes: p.bytes, secs, cpuUs, rssBefore, peakRss: peak, hwm: vmHWM(), state: p.state };
   process.stdout.write(`@@RESULT ${JSON.stringify(out)}\n`);
 }
 
-function runChild(src: number, tgt: number): Promise<{ copied: number; errors: number; bytes: number; secs: number; rssBefore: number; peakRss: number; hwm: number; state: string }> {
+/** CPU (user + system) this process spent since `from`, in µs. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return d.user + d.system;
+}
+
+type EngineResult = { copied: number; errors: number; bytes: number; secs: number; cpuUs: number; rssBefore: number; peakRss: number; hwm: number; state: string };
+
+function runChild(src: number, tgt: number): Promise<EngineResult> {
+  return spawnResult<EngineResult>(['--child', '--src', String(src), '--tgt', String(tgt)], ['concurrency', 'batch', 'probe']);
+}
+
+/** Runs this script again with `args` (and the options named in `pass`) and reads its `@@RESULT` line. */
+function spawnResult<T>(args: string[], pass: string[]): Promise<T> {
+  const all = ['tsx', 'bench/copy.ts', ...args];
+  for (const k of pass) if (opt(k)) all.push(`--${k}`, opt(k)!);
   return new Promise((resolve, reject) => {
-    const args = ['tsx', 'bench/copy.ts', '--child', '--src', String(src), '--tgt', String(tgt)];
-    for (const k of ['concurrency', 'batch', 'probe']) if (opt(k)) args.push(`--${k}`, opt(k)!);
-    const p = spawn('npx', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn('npx', all, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('exit', (code) => {
       const m = /@@RESULT (.*)/.exec(out);
-      if (!m) return reject(new Error(`engine child exited with ${code}: ${out}`));
+      if (!m) return reject(new Error(`${args[0]} child exited with ${code}: ${out}`));
       resolve(JSON.parse(m[1]));
     });
   });
+}
+
+// --- child: a copy job as the console runs it ------------------------------------------
+
+/**
+ * The console's composition root (server/context.ts) on a fresh embedded database folder
+ * (or --database-url), the two endpoints, an interlay on the source in dual_write to the
+ * target (unless --no-interlay), then one copy job through the service, timed from its
+ * creation to its final transition (the last checkpoint saved).
+ */
+async function jobChild(): Promise<void> {
+  const [{ loadConfig }, { createLogger }, { createContext }, { SYSTEM_ACTOR }, { createEndpointSchema }, { createCopyJobSchema }, { createInterlaySchema, routingInputSchema }] = await Promise.all([
+    import('../lib/config'),
+    import('../lib/logger'),
+    import('../server/context'),
+    import('../lib/auth/roles'),
+    import('../lib/endpoints/schema'),
+    import('../lib/copy-jobs/schema'),
+    import('../lib/interlays/schema'),
+  ]);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-console-'));
+  const env: Record<string, string> = { DATA_DIR: dataDir, ADMIN_PASSWORD: 'bench-admin-password', LOG_LEVEL: 'silent', NODE_ENV: 'test', RESTORE_INTERLAYS: 'false' };
+  if (opt('database-url')) env.DATABASE_URL = opt('database-url')!;
+  const ctx = await createContext(loadConfig(env), createLogger({ level: (process.env.BENCH_LOG_LEVEL ?? 'silent') as 'silent' }));
+  try {
+    await ctx.start();
+    for (const [name, port] of [['src', opt('src')], ['dst', opt('tgt')]] as const) {
+      await ctx.endpoints.create(SYSTEM_ACTOR, createEndpointSchema.parse({ endpoint: name, config: { target: { host: '127.0.0.1', port: Number(port) }, command_timeout_ms: 120_000 } }));
+    }
+    if (!flag('no-interlay')) {
+      const settings = { allow_unauthenticated: { acknowledged: true, reason: 'benchmark' } };
+      await ctx.interlays.create(SYSTEM_ACTOR, createInterlaySchema.parse({ id: 'bench', endpoint: 'src', port: await freePort(), start: true, settings }));
+      await ctx.interlays.setRouting(SYSTEM_ACTOR, 'bench', routingInputSchema.parse({ stage: 'dual_write', target: 'dst' }));
+    }
+    const batch = Number(opt('batch', '1000'));
+    const profile = opt('profile') ? await startProfile() : undefined;
+    const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
+    const job = await ctx.copyJobs.create(
+      SYSTEM_ACTOR,
+      createCopyJobSchema.parse({ source: 'src', targets: ['dst'], conflict_policy: 'Replace', concurrency: Number(opt('concurrency', '8')), batch_size: batch, scan_count: batch }),
+    );
+    // In memory while the run lasts (a database poll would share the copy's event loop), then the final row.
+    while (ctx.copyJobs.isLive(job.id)) await new Promise((r) => setTimeout(r, 50));
+    let row;
+    for (;;) {
+      row = await ctx.prisma.copyJob.findUniqueOrThrow({ where: { id: job.id } });
+      if (row.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const secs = ((row.finishedAt?.getTime() ?? Date.now()) - t0) / 1000;
+    const cpuUs = cpuSince(cpu0);
+    if (profile) await profile(opt('profile')!);
+    const out = { copied: Number(row.copied), errors: Number(row.errors), bytes: Number(row.bytes), secs, cpuUs, state: row.status, coordinatedWith: row.coordinatedWith };
+    process.stdout.write(`@@RESULT ${JSON.stringify(out)}\n`);
+  } finally {
+    await ctx.stop();
+    await ctx.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A CPU profile of the job alone (--profile FILE): the console's start-up is left out. */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = await session.post('Profiler.stop');
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+type JobResult = { copied: number; errors: number; bytes: number; secs: number; cpuUs: number; state: string; coordinatedWith: string[] };
+
+function runJobChild(src: number, tgt: number): Promise<JobResult> {
+  return spawnResult<JobResult>(['--job-child', '--src', String(src), '--tgt', String(tgt), ...(flag('no-interlay') ? ['--no-interlay'] : [])], ['concurrency', 'batch', 'database-url']);
+}
+
+/** Alternating rounds of the engine alone and a console copy job on the same data: keys/s and their ratio per round. */
+async function consoleRounds(src: RedisServer, tgt: RedisServer, total: number): Promise<void> {
+  const rounds = Number(opt('rounds', '3'));
+  const ratios: number[] = [];
+  const cpuRatios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    // Every other round starts with the job, so neither side always runs on a warm machine.
+    const order = i % 2 === 0 ? (['engine', 'job'] as const) : (['job', 'engine'] as const);
+    const kps: Record<string, number> = {};
+    const cpuPerKey: Record<string, number> = {};
+    for (const which of order) {
+      tgt.cli('FLUSHALL');
+      const r = which === 'engine' ? await runChild(src.port, tgt.port) : await runJobChild(src.port, tgt.port);
+      kps[which] = r.copied / r.secs;
+      cpuPerKey[which] = r.cpuUs / r.copied;
+      const extra = which === 'job' ? ` (${(r as JobResult).state}${(r as JobResult).coordinatedWith.length ? ', coordinated with interlay ' + (r as JobResult).coordinatedWith.join(',') : ''})` : '';
+      console.log(`round ${i + 1} ${which.padEnd(6)}: ${fmt(r.copied)} keys in ${r.secs.toFixed(2)} s = ${fmt(kps[which])} keys/s, ${cpuPerKey[which].toFixed(2)} µs CPU per key (the copier's process); errors ${r.errors}${extra}`);
+      if (r.copied !== total) console.log(`!! ${which} copied ${fmt(r.copied)} of ${fmt(total)} keys`);
+    }
+    ratios.push(kps.job / kps.engine);
+    cpuRatios.push(cpuPerKey.job / cpuPerKey.engine);
+    console.log(`round ${i + 1} job / engine = ${(kps.job / kps.engine).toFixed(3)}x keys/s, ${(cpuPerKey.job / cpuPerKey.engine).toFixed(3)}x CPU per key`);
+  }
+  const summary = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return `median ${sorted[Math.floor(sorted.length / 2)].toFixed(3)}x (min ${sorted[0].toFixed(3)}x, max ${sorted[sorted.length - 1].toFixed(3)}x)`;
+  };
+  console.log(`console job / engine alone over ${rounds} rounds: keys/s ${summary(ratios)}; CPU per key ${summary(cpuRatios)}`);
+  // On a shared machine the rates move with everyone else's load; CPU per key says what the console adds.
 }
 
 // --- fill ------------------------------------------------------------------------------
@@ -243,6 +375,7 @@ async function bigKey(mb: number): Promise<void> {
 
 async function main(): Promise<void> {
   if (flag('child')) return child();
+  if (flag('job-child')) return jobChild();
   if (opt('bigkey-mb')) return bigKey(Number(opt('bigkey-mb')));
 
   const n = Number(opt('keys', '1000000'));
@@ -258,6 +391,8 @@ async function main(): Promise<void> {
       await new Promise((r) => process.once('SIGINT', r));
       return;
     }
+
+    if (flag('console')) return await consoleRounds(src, tgt, total);
 
     if (only.has('engine')) {
       const r = await runChild(src.port, tgt.port);

@@ -4,9 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { requireInstall } from './install-check.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
+requireInstall(root, 'the tests');
 fs.mkdirSync('.tmp', { recursive: true });
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const extra = process.argv.slice(2);

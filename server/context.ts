@@ -86,10 +86,22 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
     stoppers.push(() => compat.stop());
 
     // Copy jobs: resume running jobs from their checkpoints after start; pause them (status kept) on stop.
-    const copyJobs = new CopyJobService({ prisma: db.prisma, sql: db.sql, endpoints, audit, notifier, log: log.child({ component: 'copy-jobs' }) });
-    starters.push(() => copyJobs.start());
+    // A run copying where an interlay mirrors is coordinated with it (the interlay service is built below: looked up lazily).
+    const copyJobs: CopyJobService = new CopyJobService({
+      prisma: db.prisma,
+      sql: db.sql,
+      endpoints,
+      audit,
+      notifier,
+      log: log.child({ component: 'copy-jobs' }),
+      livePath: {
+        coordination: (source, target) => interlays.liveCopy(source, target),
+        completed: (source, target) => interlays.copyCompleted(source, target),
+        coordinationOf: (id) => interlays.coordinatorOf(id),
+      },
+    });
     stoppers.push(() => copyJobs.stop());
-    const interlays = new InterlayService({
+    const interlays: InterlayService = new InterlayService({
       prisma: db.prisma,
       secrets: secrets.box,
       audit,
@@ -97,6 +109,8 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
       endpoints,
       log: log.child({ component: 'interlays' }),
       createEngine: createInterlayEngine,
+      // Keys the mirror failed on go to the copy jobs' error-key store (origin `mirror`).
+      mirrorErrors: copyJobs.mirrorErrors,
       consoleHost: config.HOST,
       consolePort: config.PORT,
       // "Is the target in sync": the last copy job from the interlay's endpoint to the target since mirroring began.
@@ -108,6 +122,8 @@ export async function createContext(config: Config, log: Logger, opts: { db?: Da
         }),
     });
     if (config.RESTORE_INTERLAYS) starters.push(async () => void (await interlays.restore()));
+    // After the interlays: a job resumed at start finds the mirrors it must be coordinated with running.
+    starters.push(() => copyJobs.start());
     // First on stop: clients drain and mirrored writes land before engine work (copy jobs) pauses.
     stoppers.unshift(() => interlays.shutdown());
     closers.unshift(() => interlays.close());

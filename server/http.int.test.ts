@@ -141,7 +141,7 @@ describe.each(await dbKinds())('the HTTP server in front of the routes on %s', (
       headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' },
     });
     expect(r.status).toBe(200);
-    const last = await api.ctx.prisma.auditLog.findFirstOrThrow({ where: { action: 'session.login' }, orderBy: { id: 'desc' } });
+    const last = await api.ctx.prisma.auditLog.findFirstOrThrow({ where: { action: 'user.login' }, orderBy: { id: 'desc' } });
     expect(last.ip).toBe('127.0.0.1');
   });
 });

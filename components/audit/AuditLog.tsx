@@ -5,28 +5,21 @@
 'use client';
 
 import { useState } from 'react';
+import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { Badge, Button, Card, Code, EmptyState, Group, Popover, Select, Skeleton, Stack, Table, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Code, EmptyState, Group, Popover, Select, Skeleton, Stack, Table, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { IconListDetails, IconSearch } from '@tabler/icons-react';
 import { api } from '@/lib/client/api';
+import { AUDIT_OBJECT_TYPES, auditObjectHref } from '@/lib/audit/names';
 import { formatDateTime, formatRelative } from '@/lib/client/format';
 import { auditKeys } from '@/lib/client/query-keys';
 import type { AuditEntry } from '@/lib/client/types';
 import { ErrorAlert, PageHeader } from '@/components/ui';
 
 const PAGE = 50;
-// The object types services record (lib/**: `objectType: '…'`); typing another one works too via the URL.
-const OBJECT_TYPES = [
-  { value: 'endpoint', label: 'Endpoints' },
-  { value: 'interlay', label: 'Interlays' },
-  { value: 'copy-job', label: 'Copy jobs' },
-  { value: 'compat-report', label: 'Compatibility reports' },
-  { value: 'migration', label: 'Migrations' },
-  { value: 'user', label: 'Users' },
-  { value: 'api_token', label: 'API tokens' },
-];
+const OBJECT_TYPES = Object.entries(AUDIT_OBJECT_TYPES).map(([value, label]) => ({ value, label }));
 
 function Details({ details }: { details: unknown }) {
   if (details === null || details === undefined || (typeof details === 'object' && Object.keys(details as object).length === 0)) {
@@ -50,6 +43,28 @@ function Details({ details }: { details: unknown }) {
         <Code block>{JSON.stringify(details, null, 2)}</Code>
       </Popover.Dropdown>
     </Popover>
+  );
+}
+
+/** The object's type and whole id (ids are UUIDs: a cut one cannot be searched for), linked to its page. */
+function AuditObject({ type, id }: { type: string; id: string | null }) {
+  const href = auditObjectHref(type, id);
+  const label = id ?? (href ? 'open' : '');
+  return (
+    <Group gap={6} wrap="nowrap" align="flex-start">
+      <Badge size="sm" variant="light" color="gray" style={{ flexShrink: 0 }} tt="none">
+        {type}
+      </Badge>
+      {href ? (
+        <Anchor component={Link} href={href} size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }} data-testid="audit-object-link">
+          {label}
+        </Anchor>
+      ) : (
+        <Text size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+          {label}
+        </Text>
+      )}
+    </Group>
   );
 }
 
@@ -104,7 +119,7 @@ export function AuditLog() {
         ) : entries.length === 0 ? (
           <EmptyState py={48} icon={<IconListDetails size={26} />} withIndicatorBackground title="No entries" description="Nothing matches these filters yet." />
         ) : (
-          <Table.ScrollContainer minWidth={900}>
+          <Table.ScrollContainer minWidth={1000}>
             <Table data-testid="audit-table" fz="sm">
               <Table.Thead>
                 <Table.Tr>
@@ -132,14 +147,7 @@ export function AuditLog() {
                       <Code>{e.action}</Code>
                     </Table.Td>
                     <Table.Td>
-                      <Group gap={6} wrap="nowrap">
-                        <Badge size="sm" variant="light" color="gray" style={{ flexShrink: 0 }} tt="none">
-                          {e.object_type}
-                        </Badge>
-                        <Text size="sm" ff="monospace" truncate maw={240} title={e.object_id ?? undefined}>
-                          {e.object_id ?? ''}
-                        </Text>
-                      </Group>
+                      <AuditObject type={e.object_type} id={e.object_id} />
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm" c="dimmed">

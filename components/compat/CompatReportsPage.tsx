@@ -3,13 +3,14 @@
 
 import { useState } from 'react';
 import Link from 'next/link';
-import { Anchor, Badge, Button, Group, Table, Text } from '@mantine/core';
+import { Anchor, Button, Group, Table, Text } from '@mantine/core';
 import { PageLoader, ListEmpty } from '@/components/ui/PageStates';
 import { IconPlus, IconClipboardCheck } from '@tabler/icons-react';
 import { useCan } from '@/lib/client/auth';
 import { formatDateTime } from '@/lib/client/format';
 import { ErrorAlert, PageHeader, StatusBadge } from '@/components/ui';
 import { NewReportModal } from './NewReportForm';
+import { FindingCountBadge } from './SeverityBadge';
 import { useReports } from './hooks';
 
 export function CompatReportsPage() {
@@ -64,9 +65,9 @@ export function CompatReportsPage() {
                   </Table.Td>
                   <Table.Td>
                     <Group gap={4}>
-                      <Badge color="red" variant="light">{r.summary.blocking} blocking</Badge>
-                      <Badge color="yellow" variant="light">{r.summary.warning} warning</Badge>
-                      <Badge color="blue" variant="light">{r.summary.info} info</Badge>
+                      <FindingCountBadge count={r.summary.blocking} severity="blocking" />
+                      <FindingCountBadge count={r.summary.warning} severity="warning" />
+                      <FindingCountBadge count={r.summary.info} severity="info" />
                     </Group>
                   </Table.Td>
                   <Table.Td>{r.status === 'completed' ? <StatusBadge status={r.summary.approvable ? 'approvable' : 'not approvable'} colors={{ approvable: 'green', not_approvable: 'red' }} /> : '—'}</Table.Td>

@@ -6,7 +6,7 @@
 
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { Anchor, Badge, Button, Card, EmptyState, Grid, Group, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, EmptyState, Grid, Group, Skeleton, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { IconPencil, IconStethoscope, IconTrash } from '@tabler/icons-react';
 import { ConfirmButton, ErrorAlert, PageHeader, notifySuccess } from '@/components/ui';
 import { useCan } from '@/lib/client/auth';
@@ -188,7 +188,14 @@ export function EndpointDetail({ name }: { name: string }) {
               <Stack gap="sm">
                 <Group grow>
                   <Meta label="Kind">{e.kind}</Meta>
-                  <Meta label="Version">{e.version}</Meta>
+                  <Meta label="Record revision">
+                    {/* The console's optimistic-lock counter for this record, not the server's Redis version (the check shows that). */}
+                    <Tooltip label="Record revision: goes up by one each time this endpoint's settings are saved. The Redis server's version is in the check report." multiline w={260} withArrow>
+                      <Text span size="sm" data-testid="endpoint-revision" style={{ cursor: 'help' }}>
+                        rev {e.version}
+                      </Text>
+                    </Tooltip>
+                  </Meta>
                 </Group>
                 <Group grow>
                   <Meta label="Pool">{cfg.connection_pool?.multiplexed_connections ?? 1} per role</Meta>

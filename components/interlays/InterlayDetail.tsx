@@ -1,7 +1,8 @@
 /**
- * One interlay: status, how to connect, and live charts. The charts start from the
- * server's history (last ~5 minutes) and move with the `interlay:metrics` socket ticks,
- * which useLiveMetrics writes into the query cache.
+ * One interlay: status, how to connect, the live migration (stage, routing, sync state),
+ * and live charts. The charts start from the server's history (last ~5 minutes) and move
+ * with the `interlay:metrics` socket ticks, which useLiveMetrics writes into the query
+ * cache; the live path's series (mirror, syncs, shadow) start when the page opens.
  */
 'use client';
 
@@ -13,7 +14,11 @@ import { PageLoader } from '@/components/ui/PageStates';
 import Link from 'next/link';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
+import { ChartCard } from './ChartCard';
 import { ConnectionString } from './ConnectionString';
+import { LiveMigration } from './LiveMigration';
+import { LivePathFigures } from './LivePathFigures';
+import { MirrorErrorKeys } from './MirrorErrorKeys';
 import { InterlayActions } from './InterlayActions';
 import { InterlayStatusBadge } from './InterlayStatusBadge';
 import { useInterlay, useInterlayHistory, useLiveMetrics } from './hooks';
@@ -21,17 +26,6 @@ import { formatBytes, formatClock, formatMicros, formatNumber } from '@/lib/clie
 import { StatCard as Stat } from '@/components/ui/StatCard';
 
 const ACTIVE = new Set(['starting', 'listening', 'draining']);
-
-function ChartCard({ title, children }: { title: string; children: React.ReactNode }) {
-  return (
-    <Card withBorder padding="md">
-      <Text fw={600} size="sm" mb="xs">
-        {title}
-      </Text>
-      {children}
-    </Card>
-  );
-}
 
 export function InterlayDetail({ id }: { id: string }) {
   const router = useRouter();
@@ -101,6 +95,8 @@ export function InterlayDetail({ id }: { id: string }) {
           </Group>
         </Card>
 
+        <LiveMigration interlay={il} />
+
         {!running && (
           <Text c="dimmed" size="sm">
             Live metrics appear while the interlay runs.
@@ -165,6 +161,10 @@ export function InterlayDetail({ id }: { id: string }) {
             )}
           </ChartCard>
         </SimpleGrid>
+
+        {m?.routing && (m.routing.stage !== 'source' || m.mirror.replayed_total + m.mirror.by_state_total > 0) && <LivePathFigures id={il.id} metrics={m} points={points} />}
+
+        {(il.routing.target !== null || (m?.errors.mirror ?? 0) > 0) && <MirrorErrorKeys id={il.id} />}
 
         <Card withBorder padding="md">
           <Title order={5} mb="xs">

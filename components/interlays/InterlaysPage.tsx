@@ -1,9 +1,12 @@
-/** The interlays list: status, endpoint, port, connection string, live connections and ops. */
+/**
+ * The interlays list: status, live-migration stage, endpoint, port, connection string, and
+ * live connections and ops/s, pushed over the socket (useLiveList).
+ */
 'use client';
 
 import { useState } from 'react';
 import Link from 'next/link';
-import { Anchor, Button, Group, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Table, Text, Tooltip } from '@mantine/core';
 import { PageLoader, ListEmpty } from '@/components/ui/PageStates';
 import { IconPlus, IconArrowsExchange } from '@tabler/icons-react';
 import { useCan } from '@/lib/client/auth';
@@ -13,13 +16,14 @@ import { ConnectionString } from './ConnectionString';
 import { InterlayActions } from './InterlayActions';
 import { InterlayFormModal } from './InterlayForm';
 import { InterlayStatusBadge } from './InterlayStatusBadge';
-import { useInterlays } from './hooks';
+import { useInterlays, useLiveList, type InterlayView } from './hooks';
 import { formatNumber } from '@/lib/client/format';
 
 export function InterlaysPage() {
   const { data, error, isLoading } = useInterlays();
   const canOperate = useCan('operate');
   const [creating, setCreating] = useState(false);
+  useLiveList(data);
 
   return (
     <>
@@ -54,6 +58,7 @@ export function InterlaysPage() {
               <Table.Tr>
                 <Table.Th>Name</Table.Th>
                 <Table.Th>Status</Table.Th>
+                <Table.Th>Stage</Table.Th>
                 <Table.Th>Endpoint</Table.Th>
                 <Table.Th>Port</Table.Th>
                 <Table.Th>Connection string</Table.Th>
@@ -74,6 +79,9 @@ export function InterlaysPage() {
                     <InterlayStatusBadge status={il.status} error={il.error} needsRestart={il.needs_restart} backend={il.metrics?.backend.state ?? il.backend_state} />
                   </Table.Td>
                   <Table.Td>
+                    <StageBadge interlay={il} />
+                  </Table.Td>
+                  <Table.Td>
                     <Anchor component={Link} href={`/endpoints/${encodeURIComponent(il.endpoint)}`} size="sm">
                       {il.endpoint}
                     </Anchor>
@@ -82,8 +90,12 @@ export function InterlaysPage() {
                   <Table.Td>
                     <ConnectionString value={il.connection_string} size="xs" />
                   </Table.Td>
-                  <Table.Td ta="right">{il.metrics ? formatNumber(il.metrics.connections.current) : '—'}</Table.Td>
-                  <Table.Td ta="right">{il.metrics ? formatNumber(il.metrics.ops.per_sec) : '—'}</Table.Td>
+                  <Table.Td ta="right" data-testid="list-connections">
+                    {il.metrics ? formatNumber(il.metrics.connections.current) : '—'}
+                  </Table.Td>
+                  <Table.Td ta="right" data-testid="list-ops-per-sec">
+                    {il.metrics ? formatNumber(il.metrics.ops.per_sec) : '—'}
+                  </Table.Td>
                   <Table.Td>
                     <Group justify="flex-end">
                       <InterlayActions interlay={il} compact />
@@ -97,5 +109,22 @@ export function InterlaysPage() {
       )}
       <InterlayFormModal opened={creating} onClose={() => setCreating(false)} />
     </>
+  );
+}
+
+/** The live-migration stage (as stored: the service saves a move once the engine applied it), with the target. */
+function StageBadge({ interlay: il }: { interlay: InterlayView }) {
+  const stage = il.routing.stage;
+  const badge = (
+    <Badge variant="light" color={stage === 'source' ? 'gray' : 'blue'} data-testid="interlay-stage">
+      {stage}
+    </Badge>
+  );
+  return il.routing.target ? (
+    <Tooltip label={`target ${il.routing.target}${il.routing.mirrors.length ? `; mirrors ${il.routing.mirrors.join(', ')}` : ''}; ${il.routing.policy}`} withArrow>
+      {badge}
+    </Tooltip>
+  ) : (
+    badge
   );
 }

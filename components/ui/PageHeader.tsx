@@ -1,6 +1,6 @@
 /**
  * The title row of every console page: optional breadcrumbs, a title, a dimmed
- * description and right-aligned actions.
+ * description and right-aligned actions (below the title when the line is too narrow).
  */
 import Link from 'next/link';
 import { Anchor, Box, Breadcrumbs, Group, Stack, Text, Title } from '@mantine/core';
@@ -33,8 +33,10 @@ export function PageHeader({ title, description, actions, breadcrumbs, badges }:
           )}
         </Breadcrumbs>
       )}
-      <Group justify="space-between" align="flex-start" wrap="nowrap" gap="md">
-        <Box miw={0}>
+      {/* Wraps: when title and actions do not fit on one line (a phone is 390 px wide) the
+          actions move below the title instead of running over it. */}
+      <Group justify="space-between" align="flex-start" wrap="wrap" gap="md" data-testid="page-header">
+        <Box miw={0} style={{ flex: '1 1 auto', overflowWrap: 'anywhere' }} data-testid="page-header-title">
           <Group gap="sm" align="center">
             <Title order={2} fw={600}>
               {title}
@@ -48,7 +50,7 @@ export function PageHeader({ title, description, actions, breadcrumbs, badges }:
           )}
         </Box>
         {actions && (
-          <Group gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>
+          <Group gap="xs" wrap="wrap" data-testid="page-header-actions">
             {actions}
           </Group>
         )}

@@ -1,10 +1,14 @@
 import type { Logger } from '../logger';
 import type { Actor } from '../auth/roles';
 import type { PrismaClient } from '../db';
+import type { AuditAction, AuditObjectType } from './names';
 
-export interface AuditEntry {
-  action: string;
-  objectType: string;
+/** Named by the scheme in ./names.ts: the action starts with its object type. */
+export type AuditEntry = { [T in AuditObjectType]: AuditEntryOf<T> }[AuditObjectType];
+
+interface AuditEntryOf<T extends AuditObjectType> {
+  action: AuditAction<T>;
+  objectType: T;
   objectId?: string;
   details?: Record<string, unknown>;
 }

@@ -124,7 +124,7 @@ export class AuthService {
     await this.prisma.session.create({
       data: { userId: user.id, tokenHash: sha256(token), expiresAt, userAgent: meta.userAgent?.slice(0, 300), ip: meta.ip },
     });
-    await this.audit.record({ userId: user.id, username: user.username, role: user.role, via: 'session', ip: meta.ip }, { action: 'session.login', objectType: 'user', objectId: user.username });
+    await this.audit.record({ userId: user.id, username: user.username, role: user.role, via: 'session', ip: meta.ip }, { action: 'user.login', objectType: 'user', objectId: user.username });
     return { token, user: publicUser(user), expiresAt };
   }
 
@@ -143,7 +143,7 @@ export class AuthService {
     if (refusal.audit) {
       await this.audit.record(
         { userId: '', username: 'anonymous', role: 'viewer', via: 'system', ip },
-        { action: 'session.throttled', objectType: 'user', objectId: username, details: { scope: refusal.scope, retry_after_s: retryAfterS, refused: refusal.audit.refused } },
+        { action: 'user.login_throttled', objectType: 'user', objectId: username, details: { scope: refusal.scope, retry_after_s: retryAfterS, refused: refusal.audit.refused } },
       );
     }
     const who = refusal.scope === 'user' ? 'this user' : 'your address';
@@ -321,7 +321,7 @@ export class AuthService {
       include: { user: true },
     });
     await this.audit.record(actor, {
-      action: 'token.create',
+      action: 'api_token.create',
       objectType: 'api_token',
       objectId: row.id,
       details: { name: row.name, ...(parent ? { parent: parent.id, capped: Boolean(parent.expiresAt && row.expiresAt?.getTime() === parent.expiresAt.getTime()) } : {}) },
@@ -351,7 +351,7 @@ export class AuthService {
     const now = new Date();
     await this.prisma.apiToken.updateMany({ where: { id: { in: ids }, revokedAt: null }, data: { revokedAt: now } });
     this.emit({ kind: 'tokens', tokenIds: ids });
-    await this.audit.record(actor, { action: 'token.revoke', objectType: 'api_token', objectId: id, details: { name: row.name, ...(ids.length > 1 ? { minted_revoked: ids.length - 1 } : {}) } });
+    await this.audit.record(actor, { action: 'api_token.revoke', objectType: 'api_token', objectId: id, details: { name: row.name, ...(ids.length > 1 ? { minted_revoked: ids.length - 1 } : {}) } });
   }
 }
 

@@ -315,4 +315,27 @@ describe.each([['copy engine', engineCopier(log)]] as [string, SampleCopier][])(
       await closeResources(r);
     }
   });
+
+  it('a key the application rewrites between its copy and its check is copied and checked again, not a mismatch', async () => {
+    const r = await gatherResources({ settings: settingsFrom({ src: at(s), tgt: at(t) }), log }, { source: 'src', target: 'tgt', mirrors: [], options: OPTIONS, pings: 2 });
+    let copies = 0;
+    // The application writes right after the first copy, as live traffic would.
+    const live: SampleCopier = {
+      name: copier.name,
+      copy: async (...a) => {
+        const out = await copier.copy(...a);
+        if (copies++ === 0) s.cli('SET', 'str', `rewritten-${Date.now()}`);
+        return out;
+      },
+      verify: (...a) => copier.verify(...a),
+    };
+    try {
+      const res = await runTestRun(r, { sampleKeys: 100, match: 'str' }, live);
+      expect(res.error).toBeUndefined();
+      expect(res).toMatchObject({ copied: 1, verified: 1, mismatched: 0, rechecked: 1, removed: 1 });
+      expect(t.cli('EXISTS', 'str').trim()).toBe('0');
+    } finally {
+      await closeResources(r);
+    }
+  });
 });

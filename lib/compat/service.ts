@@ -122,7 +122,7 @@ export class CompatService {
     const row = await this.o.prisma.compatReport.create({
       data: { source: input.source, target: input.target, mirrorTargets: input.mirror_targets as never, interlay: input.interlay ?? null, options: options as never, createdBy: actor.username },
     });
-    await this.o.audit.record(actor, { action: 'compat-report.create', objectType: 'compat-report', objectId: row.id, details: { source: input.source, target: input.target, test_run: Boolean(input.test_run) } });
+    await this.o.audit.record(actor, { action: 'compat_report.create', objectType: 'compat_report', objectId: row.id, details: { source: input.source, target: input.target, test_run: Boolean(input.test_run) } });
     this.o.notifier.changed({ kind: 'compat-report', id: row.id });
     this.launch(row.id, row.runNumber);
     return { id: row.id, status: 'running' };
@@ -137,7 +137,7 @@ export class CompatService {
       data: { status: 'running', error: null, runNumber: { increment: 1 }, startedAt: new Date(), finishedAt: null },
     });
     if (updated.count === 0) throw conflict('This report is still running; wait for it to finish before re-running');
-    await this.o.audit.record(actor, { action: 'compat-report.rerun', objectType: 'compat-report', objectId: id });
+    await this.o.audit.record(actor, { action: 'compat_report.rerun', objectType: 'compat_report', objectId: id });
     this.o.notifier.changed({ kind: 'compat-report', id });
     this.launch(id, row.runNumber + 1);
     return { id, status: 'running', run_number: row.runNumber + 1 };
@@ -152,7 +152,7 @@ export class CompatService {
     if (f.severity === 'blocking') throw conflict('blocking findings cannot be acknowledged; fix and re-run');
     if (f.severity === 'pass') throw conflict('this check passed; there is nothing to acknowledge');
     const updated = await this.o.prisma.compatFinding.update({ where: { id: f.id }, data: { ackBy: actor.username, ackAt: new Date(), ackNotes: notes } });
-    await this.o.audit.record(actor, { action: 'compat-report.acknowledge', objectType: 'compat-report', objectId: id, details: { check, severity: f.severity, notes } });
+    await this.o.audit.record(actor, { action: 'compat_report.acknowledge', objectType: 'compat_report', objectId: id, details: { check, severity: f.severity, notes } });
     this.o.notifier.changed({ kind: 'compat-report', id });
     return findingView(updated);
   }

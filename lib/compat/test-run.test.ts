@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { testRunFinding, type TestRunResult } from './test-run';
 
 const base: TestRunResult = {
-  copier: 'x', requested: 10, match: null, selected: 3, skipped_existing: 0, copied: 3, verified: 3, mismatched: 0, removed: 3, bytes: 30, duration_ms: 1,
+  copier: 'x', requested: 10, match: null, selected: 3, skipped_existing: 0, copied: 3, verified: 3, mismatched: 0, rechecked: 0, removed: 3, bytes: 30, duration_ms: 1,
   throughput: { keys_per_sec: 3000, bytes_per_sec: 30000 }, projected_full_copy_seconds: 0.001, per_type: [], errors: [], mismatches: [], smoke: [{ where: 'a', ok: true, detail: '' }],
 };
 

@@ -239,7 +239,7 @@ describe.each(kinds)('copy jobs API (%s)', (kind) => {
       expect(page.status).toBe(200);
       expect(page.body.items).toHaveLength(Math.min(5, oom));
       expect(page.body.counts_by_class.target_oom).toBe(oom);
-      expect(page.body.items[0]).toMatchObject({ error_class: 'target_oom', db: 0, target: 0, target_endpoint: 'redis-full', attempts: 1, resolved: false });
+      expect(page.body.items[0]).toMatchObject({ origin: 'copy', side: null, error_class: 'target_oom', db: 0, target: 0, target_endpoint: 'redis-full', attempts: 1, resolved: false });
       if (oom > 5) {
         const next = await api.call('GET', `/api/v1/copy-jobs/${id}/error-keys?class=target_oom&limit=5&cursor=${page.body.next_cursor}`, admin());
         expect(next.body.items[0].id).not.toBe(page.body.items[0].id);

@@ -8,6 +8,7 @@ import { conflict } from '../errors';
 import { exportStream, type ExportFormat } from './export';
 import { toBuffer } from './keys';
 import { buildSpec, forTarget } from './spec';
+import { coordinate, targetsRefilled } from './live-path';
 import { isActive } from './state';
 import { recount, upsertErrorKeys } from './store';
 import type { JobTransitions } from './transitions';
@@ -38,7 +39,7 @@ export class ErrorKeys {
     const row = await jobRow(this.res.prisma, id);
     return exportStream({
       format,
-      columns: ['id', 'target', 'target_endpoint', 'db', 'key', 'key_encoding', 'type', 'size', 'error_class', 'message', 'retryable', 'attempts', 'first_seen', 'last_seen', 'resolved', 'resolved_at', 'resolution_note'],
+      columns: ['id', 'origin', 'target', 'target_endpoint', 'db', 'key', 'key_encoding', 'type', 'size', 'error_class', 'message', 'retryable', 'attempts', 'first_seen', 'last_seen', 'resolved', 'resolved_at', 'resolution_note'],
       page: async (after) => {
         const rows = await this.page(id, { ...q, cursor: undefined }, after, PAGE * 2);
         return { rows: rows.map((r) => errorKeyItem(r, row.targets)), last: rows.length ? BigInt(rows[rows.length - 1]!.id) : after };
@@ -70,7 +71,9 @@ export class ErrorKeys {
       for (const [target, group] of groupBy(rows, (r) => r.target)) {
         let failures: ErrorKeyRecord[];
         try {
-          const res = await engine.retryErrorKeys(forTarget(spec, target), group.map((r) => ({ key: toBuffer(r.key), db: r.db })), { log: this.res.log.child({ job: id, retry: true }) });
+          // Coordinated with an interlay mirroring there, as the job's run was.
+          const { coordination } = coordinate(this.res.livePath, row.source, [row.targets[target]!]);
+          const res = await engine.retryErrorKeys(forTarget(spec, target), group.map((r) => ({ key: toBuffer(r.key), db: r.db })), { log: this.res.log.child({ job: id, retry: true }), coordination });
           failures = res.failed.map((f) => ({ ...f, target }));
         } catch (e) {
           failures = group.map((r) => ({ key: toBuffer(r.key), db: r.db, target, errorClass: 'connection', message: (e as Error).message, retryable: true }));
@@ -88,8 +91,10 @@ export class ErrorKeys {
         failed += failures.length;
       }
     }
-    await this.res.audit.record(actor, { action: 'copy_job.retry_error_keys', objectType: 'copy-job', objectId: id, details: { filter: { class: input.class, db: input.db, ids: input.ids?.length }, attempted, copied, failed } });
-    await this.settleCounts(actor, id, `the last ${formatCount(copied)} were copied on retry by ${actor.username}`);
+    await this.res.audit.record(actor, { action: 'copy_job.retry_error_keys', objectType: 'copy_job', objectId: id, details: { filter: { class: input.class, db: input.db, ids: input.ids?.length }, attempted, copied, failed } });
+    const cleared = await this.settleCounts(actor, id, `the last ${formatCount(copied)} were copied on retry by ${actor.username}`);
+    // The job's run was coordinated with the live path: with its last error keys copied, its targets are whole.
+    if (cleared && row.coordinatedWith.length > 0) targetsRefilled(this.res.livePath, row.source, coordinate(this.res.livePath, row.source, row.targets).targets);
     this.res.notifier.changed({ kind: 'copy-job', id });
     const counts = (await this.counts([id])).get(id);
     return { attempted, copied, failed, remaining: counts?.by_class ?? {} };
@@ -108,7 +113,7 @@ export class ErrorKeys {
       },
       data: { resolved: true, resolution: 'accepted', resolvedAt: new Date(), resolutionNote: input.note },
     });
-    await this.res.audit.record(actor, { action: 'copy_job.resolve_error_keys', objectType: 'copy-job', objectId: id, details: { count: r.count, class: input.class, db: input.db, note: input.note } });
+    await this.res.audit.record(actor, { action: 'copy_job.resolve_error_keys', objectType: 'copy_job', objectId: id, details: { count: r.count, class: input.class, db: input.db, note: input.note } });
     await this.settleCounts(actor, id, `the last ${formatCount(r.count)} were resolved by ${actor.username}: ${input.note}`);
     this.res.notifier.changed({ kind: 'copy-job', id });
     return { resolved: r.count };
@@ -116,13 +121,15 @@ export class ErrorKeys {
 
   /**
    * After error keys changed: the job's counts are recounted from them, and a job completed
-   * with errors whose last one went is completed (`how` says how, for the history).
+   * with errors whose last one went is completed (`how` says how, for the history); true then.
    */
-  async settleCounts(actor: Actor, id: string, how: string): Promise<void> {
+  async settleCounts(actor: Actor, id: string, how: string): Promise<boolean> {
     const open = await this.res.prisma.$transaction((tx) => recount(tx, id));
-    if (open > 0) return;
+    if (open > 0) return false;
     const row = await jobRow(this.res.prisma, id);
-    if (row.status === 'completed_with_errors') await this.transitions.apply(id, 'errors_cleared', actor, `every error key is resolved; ${how}`);
+    if (row.status !== 'completed_with_errors') return false;
+    await this.transitions.apply(id, 'errors_cleared', actor, `every error key is resolved; ${how}`);
+    return true;
   }
 
   /** Error key counts of several jobs at once (the list page). */
@@ -131,7 +138,8 @@ export class ErrorKeys {
     if (ids.length === 0) return out;
     const groups = await this.res.prisma.copyJobErrorKey.groupBy({ by: ['jobId', 'errorClass', 'resolved'], where: { jobId: { in: ids } }, _count: { _all: true } });
     for (const g of groups) {
-      const c = out.get(g.jobId) ?? { total: 0, unresolved: 0, resolved: 0, by_class: {} };
+      const job = g.jobId!; // filtered on job ids: never a mirror row
+      const c = out.get(job) ?? { total: 0, unresolved: 0, resolved: 0, by_class: {} };
       const n = g._count._all;
       c.total += n;
       if (g.resolved) c.resolved += n;
@@ -139,37 +147,45 @@ export class ErrorKeys {
         c.unresolved += n;
         c.by_class[g.errorClass] = (c.by_class[g.errorClass] ?? 0) + n;
       }
-      out.set(g.jobId, c);
+      out.set(job, c);
     }
     return out;
   }
 
   /** One keyset page of a job's error keys (ids above `after`), filtered. */
-  async page(id: string, q: PageFilter, after: bigint, limit: number, ids?: string[]): Promise<ErrorKeyDbRow[]> {
-    const conds = ['"job_id" = $1::uuid', '"id" > $2::bigint'];
-    const params: unknown[] = [id, after.toString()];
-    const add = (sql: (p: string) => string, v: unknown) => {
-      params.push(v);
-      conds.push(sql(`$${params.length}`));
-    };
-    if (q.class) add((p) => `"error_class" = ${p}`, q.class);
-    if (q.db !== undefined) add((p) => `"db" = ${p}::int`, q.db);
-    if (q.target !== undefined) add((p) => `"target" = ${p}::int`, q.target);
-    if (q.resolved !== undefined) add((p) => `"resolved" = ${p}::boolean`, q.resolved);
-    if (q.search) add((p) => `position(${p}::bytea in "key") > 0`, Buffer.from(q.search, 'utf8'));
-    if (ids?.length) {
-      const start = params.length;
-      params.push(...ids);
-      conds.push(`"id" IN (${ids.map((_, i) => `$${start + i + 1}::bigint`).join(', ')})`);
-    }
-    params.push(limit);
-    const text = `SELECT "id"::text AS "id", "target", "db", "key", "type", "size"::float8 AS "size", "error_class", "message", "retryable", "attempts",
-              "first_seen", "last_seen", "resolved", "resolved_at", "resolution_note"
-         FROM "copy_job_error_keys" WHERE ${conds.join(' AND ')} ORDER BY "copy_job_error_keys"."id" LIMIT $${params.length}::int`;
-    // The driver directly when we have it: Prisma's raw results cost ~10x more per row.
-    if (this.res.sql) return this.res.sql.query<ErrorKeyDbRow>(text, params);
-    return this.res.prisma.$queryRawUnsafe<ErrorKeyDbRow[]>(text, ...params);
+  page(id: string, q: PageFilter, after: bigint, limit: number, ids?: string[]): Promise<ErrorKeyDbRow[]> {
+    return errorKeyPage(this.res, { job: id }, q, after, limit, ids);
   }
+}
+
+/** Whose error keys: a copy job's (origin `copy`) or an interlay's mirror (origin `mirror`). */
+export type ErrorKeyScope = { job: string } | { interlay: string };
+
+/** One keyset page of a scope's error keys (ids above `after`), filtered. */
+export async function errorKeyPage(res: CopyJobResources, scope: ErrorKeyScope, q: PageFilter, after: bigint, limit: number, ids?: string[]): Promise<ErrorKeyDbRow[]> {
+  const conds = ['job' in scope ? '"job_id" = $1::uuid' : '"interlay_id" = $1::text', '"id" > $2::bigint'];
+  const params: unknown[] = ['job' in scope ? scope.job : scope.interlay, after.toString()];
+  const add = (sql: (p: string) => string, v: unknown) => {
+    params.push(v);
+    conds.push(sql(`$${params.length}`));
+  };
+  if (q.class) add((p) => `"error_class" = ${p}`, q.class);
+  if (q.db !== undefined) add((p) => `"db" = ${p}::int`, q.db);
+  if (q.target !== undefined) add((p) => `"target" = ${p}::int`, q.target);
+  if (q.resolved !== undefined) add((p) => `"resolved" = ${p}::boolean`, q.resolved);
+  if (q.search) add((p) => `position(${p}::bytea in "key") > 0`, Buffer.from(q.search, 'utf8'));
+  if (ids?.length) {
+    const start = params.length;
+    params.push(...ids);
+    conds.push(`"id" IN (${ids.map((_, i) => `$${start + i + 1}::bigint`).join(', ')})`);
+  }
+  params.push(limit);
+  const text = `SELECT "id"::text AS "id", "origin", "side", "target", "db", "key", "type", "size"::float8 AS "size", "error_class", "message", "retryable", "attempts",
+            "first_seen", "last_seen", "resolved", "resolved_at", "resolution_note"
+       FROM "copy_job_error_keys" WHERE ${conds.join(' AND ')} ORDER BY "copy_job_error_keys"."id" LIMIT $${params.length}::int`;
+  // The driver directly when we have it: Prisma's raw results cost ~10x more per row.
+  if (res.sql) return res.sql.query<ErrorKeyDbRow>(text, params);
+  return res.prisma.$queryRawUnsafe<ErrorKeyDbRow[]>(text, ...params);
 }
 
 /**

@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { Checkpoint, CopyProgress, RateLimit, RecoveryNotice } from '../copy/types';
 import { SYSTEM_ACTOR } from '../auth/roles';
 import { isAppError } from '../errors';
+import { coordinate, targetsRefilled } from './live-path';
 import { buildSpec } from './spec';
 import { countsOf, DbCopyStore } from './store';
 import type { CopyJobEvent, CopyJobState } from './state';
@@ -54,6 +55,9 @@ interface LiveRun {
   pending?: CopyProgress;
   /** The host's own history rows of this run, one at a time (a lost race between two of them is no race). */
   history: Promise<unknown>;
+  /** Interlays whose mirror this run is coordinated with, and the targets they mirror to (live-path.ts). */
+  interlays: string[];
+  mirroredTargets: string[];
 }
 
 /** Why a run is launched: a new job, a person resuming it, or the console starting. */
@@ -142,16 +146,25 @@ export class RunHost {
     const abort = new AbortController();
     // A resumed job's chart continues from what its earlier runs recorded.
     const samples = [...(((row.progress as { throughput?: ThroughputSample[] } | null)?.throughput) ?? [])];
-    const live: LiveRun = { abort, stopping: false, lastEmit: 0, samples, history: Promise.resolve() } as LiveRun;
+    const live: LiveRun = { abort, stopping: false, lastEmit: 0, samples, history: Promise.resolve(), interlays: [] as string[], mirroredTargets: [] as string[] } as LiveRun;
     this.live.set(row.id, live);
     live.done = (async () => {
       let final: CopyProgress;
       try {
         await this.claim(row, cause);
         const spec = await buildSpec(this.res.endpoints, row.spec as CopyJobOptions);
-        const store = new DbCopyStore(this.res.prisma, row.id);
+        const store = new DbCopyStore(this.res.prisma, row.id, this.res.sql);
         const engine = this.res.engine;
-        live.run = new engine.CopyRun(spec, store, { log, signal: abort.signal, progressIntervalMs: this.progressIntervalMs });
+        // Looked up at every launch: an interlay that began mirroring since the last run is coordinated with too.
+        const onPath = coordinate(this.res.livePath, row.source, row.targets);
+        live.interlays = onPath.interlays;
+        live.mirroredTargets = onPath.targets;
+        if (onPath.interlays.length > 0) {
+          const all = [...new Set([...row.coordinatedWith, ...onPath.interlays])];
+          await this.res.prisma.copyJob.update({ where: { id: row.id }, data: { coordinatedWith: all } });
+          log.info({ interlays: onPath.interlays }, 'copy job run coordinated with the live mirror');
+        }
+        live.run = new engine.CopyRun(spec, store, { log, signal: abort.signal, progressIntervalMs: this.progressIntervalMs, coordination: onPath.coordination });
         live.run.on('progress', (p: CopyProgress) => this.tick(row.id, live, p));
         live.run.on('recovery', (r: RecoveryNotice) => this.note(row.id, live, 'recover', r.message));
         if (live.rate) live.run.setRateLimit(live.rate);
@@ -164,7 +177,7 @@ export class RunHost {
         const message = isAppError(e) ? e.message : (e as Error).message;
         final = { ...(live.run?.progress() ?? emptyProgress()), state: 'failed', error: message };
       }
-      await this.settle(row.id, live, final).catch((err) => log.error({ err }, 'could not record the end of a copy job run'));
+      await this.settle(row, live, final).catch((err) => log.error({ err }, 'could not record the end of a copy job run'));
     })();
   }
 
@@ -197,7 +210,8 @@ export class RunHost {
   }
 
   /** Records how a run ended and applies the matching transition (clearing this process's claim). */
-  private async settle(id: string, live: LiveRun, final: CopyProgress): Promise<void> {
+  private async settle(row: JobRow, live: LiveRun, final: CopyProgress): Promise<void> {
+    const id = row.id;
     if (this.live.get(id) === live) this.live.delete(id);
     if (live.timer) clearTimeout(live.timer);
     await live.history;
@@ -220,6 +234,10 @@ export class RunHost {
       const open = await this.openErrorKeys(id);
       event = open.total > 0 ? 'complete_with_errors' : 'complete';
       if (open.total > 0) reason = `${formatCount(open.total)} error keys are unresolved (${open.summary}); retry or resolve them`;
+      if (live.interlays.length > 0) {
+        const path = `copied while interlay ${live.interlays.map((i) => `"${i}"`).join(', ')} mirrored writes, coordinated (keys written during their copy are synced by state)`;
+        reason = reason ? `${reason}; ${path}` : path;
+      }
     } else if (final.state === 'failed') event = 'fail';
     else if (final.state === 'cancelled') event = 'cancel';
     let status: CopyJobState | undefined;
@@ -232,9 +250,10 @@ export class RunHost {
       }
     }
     if (!status) {
-      const row = await this.res.prisma.copyJob.update({ where: { id }, data: release });
-      status = row.status;
+      const updated = await this.res.prisma.copyJob.update({ where: { id }, data: release });
+      status = updated.status;
     }
+    if (status === 'completed') targetsRefilled(this.res.livePath, row.source, live.mirroredTargets);
     this.emit(id, { ...final, state: status });
   }
 

@@ -7,6 +7,7 @@ import { conflict } from '../errors';
 import type { EndpointUse } from '../endpoints/service';
 import type { ErrorKeys } from './error-keys';
 import type { RunHost } from './host';
+import { assertLivePolicy } from './live-path';
 import { jobRow, type CopyJobResources, type JobRow } from './resources';
 import type { CopyJobOptions, CreateCopyJobInput } from './schema';
 import { buildSpec, engineRate } from './spec';
@@ -25,6 +26,7 @@ export class Jobs {
   async create(actor: Actor, input: CreateCopyJobInput): Promise<CopyJobView> {
     // Resolve every endpoint first so a typo is a 400 with its field path, not a failed job.
     await buildSpec(this.res.endpoints, input);
+    assertLivePolicy(this.res.livePath, input);
     const row = await this.res.prisma.copyJob.create({
       data: {
         source: input.source,
@@ -37,7 +39,7 @@ export class Jobs {
     });
     await this.res.audit.record(actor, {
       action: 'copy_job.create',
-      objectType: 'copy-job',
+      objectType: 'copy_job',
       objectId: row.id,
       details: { source: input.source, targets: input.targets, conflict_policy: input.conflict_policy },
     });
@@ -86,7 +88,7 @@ export class Jobs {
     else delete options.rate_limit;
     const updated = await this.res.prisma.copyJob.update({ where: { id }, data: { spec: options as never } });
     this.host.setRateLimit(id, engineRate(options.rate_limit) ?? {});
-    await this.res.audit.record(actor, { action: 'copy_job.rate_limit', objectType: 'copy-job', objectId: id, details: { rate_limit: options.rate_limit ?? null } });
+    await this.res.audit.record(actor, { action: 'copy_job.rate_limit', objectType: 'copy_job', objectId: id, details: { rate_limit: options.rate_limit ?? null } });
     this.res.notifier.changed({ kind: 'copy-job', id });
     return this.view(updated);
   }

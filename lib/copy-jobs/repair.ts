@@ -10,11 +10,12 @@
  * it is found. A repair that could not bring every key back ends `partial` and says why.
  * It runs in the background (the route answers 202): a rescan takes as long as a copy.
  */
-import type { CopySpec, ErrorKeyRecord, Mismatch, RepairResult } from '../copy/types';
+import type { CopyCoordination, CopySpec, ErrorKeyRecord, Mismatch, RepairResult } from '../copy/types';
 import type { Actor } from '../auth/roles';
 import { conflict } from '../errors';
 import { finishedOnly, type ErrorKeys } from './error-keys';
 import { toBuffer } from './keys';
+import { coordinate } from './live-path';
 import { buildSpec, forTarget } from './spec';
 import { isActive } from './state';
 import { resolveCopied, upsertErrorKeys } from './store';
@@ -50,19 +51,21 @@ export class Repairs {
       where: { id: vid },
       data: { repairStatus: 'running', repairMessage: null, repairRescanned: false, repairFailed: 0, repairRemoved: 0 },
     });
-    await this.res.audit.record(actor, { action: 'copy_job.repair', objectType: 'copy-job', objectId: id, details: { verification: vid } });
-    this.track(this.run(actor, started, spec));
+    await this.res.audit.record(actor, { action: 'copy_job.repair', objectType: 'copy_job', objectId: id, details: { verification: vid } });
+    // Coordinated with the interlays mirroring there, as the job's run was.
+    const { coordination } = coordinate(this.res.livePath, job.source, job.targets);
+    this.track(this.run(actor, started, spec, coordination));
     this.res.notifier.changed({ kind: 'copy-job', id });
     return verificationView(started);
   }
 
-  private async run(actor: Actor, v: VerificationRow, spec: CopySpec): Promise<void> {
+  private async run(actor: Actor, v: VerificationRow, spec: CopySpec, coordination: CopyCoordination | undefined): Promise<void> {
     const { prisma } = this.res;
     const log = this.res.log.child({ job: v.jobId, verification: v.id, repair: true });
     const tally: Tally = { repaired: 0, removed: 0, failed: 0, failedByClass: new Map() };
     const rescan = v.truncated || v.mode === 'sample';
     try {
-      const listed = await this.repairListed(v, spec, tally);
+      const listed = await this.repairListed(v, spec, tally, coordination);
       let words = `re-copied ${formatCount(listed)} listed divergent keys`;
       if (rescan) {
         await prisma.copyJobVerification.update({ where: { id: v.id }, data: { repairRescanned: true } });
@@ -70,6 +73,7 @@ export class Repairs {
           ttlToleranceMs: v.ttlToleranceMs,
           log,
           onChunk: async (found, res) => void (await this.record(v.jobId, found, res, tally)),
+          coordination,
         });
         words +=
           `; the verification ${v.truncated ? `listed only ${formatCount(await this.listedCount(v.id))} of the divergent keys` : 'was a sample'}, ` +
@@ -98,7 +102,7 @@ export class Repairs {
   }
 
   /** The verification's own list, page by page; returns how many keys it re-copied. */
-  private async repairListed(v: VerificationRow, spec: CopySpec, tally: Tally): Promise<number> {
+  private async repairListed(v: VerificationRow, spec: CopySpec, tally: Tally, coordination: CopyCoordination | undefined): Promise<number> {
     const { prisma } = this.res;
     const before = tally.repaired;
     let after = 0n;
@@ -108,7 +112,7 @@ export class Repairs {
       after = rows[rows.length - 1]!.id;
       for (const [target, group] of groupBy(rows, (r) => r.target)) {
         const found: Mismatch[] = group.map((m) => ({ key: toBuffer(m.key), db: m.db, target: 0, kind: m.kind as Mismatch['kind'], detail: m.detail }));
-        const res = await this.res.engine.repair(forTarget(spec, target), found);
+        const res = await this.res.engine.repair(forTarget(spec, target), found, { coordination });
         const failed = await this.record(v.jobId, found.map((m) => ({ ...m, target })), { ...res, failed: res.failed.map((f) => ({ ...f, target })) }, tally);
         const ok = group.filter((m) => !failed.has(`${m.db}:${toBuffer(m.key).toString('hex')}`));
         if (ok.length) await prisma.copyJobMismatch.updateMany({ where: { id: { in: ok.map((m) => m.id) } }, data: { repaired: true } });

@@ -3,20 +3,18 @@
  * the database, the endpoints that resolve connection settings, audit, the notifier, the
  * logger and the engine entry points (injectable so tests can stub them).
  */
-import type { CopyProgress, CopyRunOptions, CopySpec, CopyStore, ErrorKeyRecord, Mismatch, RateLimit, RecoveryNotice, RepairResult, VerificationResult, VerifyOptions } from '../copy/types';
+import type { CopyCoordination, CopyProgress, CopyRunOptions, CopySpec, CopyStore, ErrorKeyRecord, Mismatch, RateLimit, RecoveryNotice, RepairResult, VerificationResult, VerifyOptions } from '../copy/types';
 import { CopyRun, repair, repairScope, retryErrorKeys, verify, type ScopeRepair } from '../copy';
 import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
 import type { SqlExecutor } from '../db/migrate';
 import type { EndpointService } from '../endpoints/service';
-import type { ServerToClientEvents, ResourceKind } from '../events';
+import type { Notifier } from '../events';
 import type { Logger } from '../logger';
 import { notFound } from '../errors';
 
-export interface NotifierLike {
-  changed(e: { kind: ResourceKind; id?: string }): void;
-  toRoom<E extends keyof ServerToClientEvents>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
-}
+/** The one notifier interface (lib/events.ts), under the name this module exports. */
+export type NotifierLike = Notifier;
 
 /** What the host uses of a CopyRun (lib/copy). */
 export interface CopyRunLike {
@@ -33,13 +31,26 @@ export interface CopyRunLike {
 /** The engine entry points (lib/copy), injectable so tests can stub them. */
 export interface CopyEngine {
   CopyRun: new (spec: CopySpec, store: CopyStore, opts: CopyRunOptions) => CopyRunLike;
-  retryErrorKeys(spec: CopySpec, keys: { key: Buffer; db: number }[], opts: { log: Logger }): Promise<{ copied: number; failed: ErrorKeyRecord[] }>;
+  retryErrorKeys(spec: CopySpec, keys: { key: Buffer; db: number }[], opts: { log: Logger; coordination?: CopyCoordination }): Promise<{ copied: number; failed: ErrorKeyRecord[] }>;
   verify(spec: CopySpec, opts: VerifyOptions): Promise<VerificationResult>;
-  repair(spec: CopySpec, mismatches: Mismatch[], opts?: { log?: Logger }): Promise<RepairResult>;
-  repairScope(spec: CopySpec, opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void> }): Promise<ScopeRepair>;
+  repair(spec: CopySpec, mismatches: Mismatch[], opts?: { log?: Logger; coordination?: CopyCoordination }): Promise<RepairResult>;
+  repairScope(spec: CopySpec, opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void>; coordination?: CopyCoordination }): Promise<ScopeRepair>;
 }
 
 export const COPY_ENGINE: CopyEngine = { CopyRun, retryErrorKeys, verify, repair, repairScope };
+
+/**
+ * The live path (interlays mirroring a job's source to its targets). The interlay service
+ * is built after this one, so the console hands in functions that look it up when called.
+ */
+export interface LivePath {
+  /** The coordination of a running interlay that mirrors `source` to `target`, with its id; null when none does. */
+  coordination(source: string, target: string): { interlay: string; coordination: CopyCoordination } | null;
+  /** A copy from `source` to `target` completed with every key copied: interlays mirroring there trust the target again. */
+  completed(source: string, target: string): void;
+  /** The coordination of one running interlay (mirror error retries sync inside its copy windows); null when it is not running. */
+  coordinationOf(interlay: string): CopyCoordination | null;
+}
 
 export interface CopyJobServiceDeps {
   prisma: PrismaClient;
@@ -52,6 +63,8 @@ export interface CopyJobServiceDeps {
   engine?: CopyEngine;
   /** Minimum ms between progress ticks to a job's room (default 1000). */
   progressIntervalMs?: number;
+  /** Absent: runs are never coordinated with a live mirror (tests of the copy alone). */
+  livePath?: LivePath;
 }
 
 /** The deps with the engine resolved: what each part of the host is built with. */

@@ -18,6 +18,10 @@ export const ERROR_CLASSES = [
   'merge_undefined',
   'connection',
   'other',
+  // Mirror errors (origin `mirror`, mirror-errors.ts).
+  'mirror_failed',
+  'mirror_diverged',
+  'mirror_overflow',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
@@ -90,6 +94,9 @@ export const errorKeyQuery = z.object({
   format: z.enum(['json', 'csv', 'jsonl']).default('json'),
 });
 export type ErrorKeyQuery = z.infer<typeof errorKeyQuery>;
+
+/** An export's query: the filters, and CSV unless JSON Lines is asked for. */
+export const errorKeyExportQuery = errorKeyQuery.extend({ format: z.enum(['csv', 'jsonl']).default('csv') });
 
 const ids = z.array(z.string().regex(/^\d{1,19}$/, 'an error key id')).min(1).max(10_000);
 

@@ -7,6 +7,8 @@
  * - error-keys.ts    list, export, retry, resolve
  * - verifications.ts verify in the background, mismatch pages and exports
  * - repair.ts        re-copy what a verification found (in the background; the whole scope when its list is incomplete)
+ * - mirror-errors.ts interlays' mirror error keys (origin `mirror`): record, list, export, retry
+ * - live-path.ts     runs coordinated with the interlay mirroring their source to their targets
  * - views.ts         the API's shapes; spec.ts the engine spec from stored options
  */
 import type { Actor } from '../auth/roles';
@@ -15,6 +17,7 @@ import { ErrorKeys } from './error-keys';
 import type { ExportFormat } from './export';
 import { RunHost } from './host';
 import { Jobs } from './jobs';
+import { MirrorErrorKeys } from './mirror-errors';
 import { Repairs } from './repair';
 import { COPY_ENGINE, delay, type CopyJobResources, type CopyJobServiceDeps } from './resources';
 import type { CreateCopyJobInput, ErrorKeyQuery, MismatchQuery, ResolveErrorKeysInput, RetryErrorKeysInput, VerifyInput } from './schema';
@@ -33,18 +36,23 @@ export class CopyJobService {
   private readonly errorKeys: ErrorKeys;
   private readonly verifications: Verifications;
   private readonly repairs: Repairs;
+  /** Interlays' mirror error keys (the interlay service's sink; listed, exported and retried per interlay). */
+  readonly mirrorErrors: MirrorErrorKeys;
+  private readonly res: CopyJobResources;
   /** Verifications and repairs in flight, awaited on stop. */
   private readonly background = new Set<Promise<unknown>>();
 
   constructor(deps: CopyJobServiceDeps) {
     const { engine, progressIntervalMs, ...rest } = deps;
     const res: CopyJobResources = { ...rest, engine: engine ?? COPY_ENGINE };
+    this.res = res;
     this.history = new JobTransitions(res);
     this.host = new RunHost(res, this.history, progressIntervalMs ?? 1000);
     this.errorKeys = new ErrorKeys(res, this.history);
     this.jobs = new Jobs(res, this.host, this.history, this.errorKeys);
     this.verifications = new Verifications(res, (p) => this.track(p));
     this.repairs = new Repairs(res, this.errorKeys, (p) => this.track(p));
+    this.mirrorErrors = new MirrorErrorKeys(res);
     deps.endpoints.registerUsage((name) => this.usage(name));
   }
 
@@ -100,6 +108,7 @@ export class CopyJobService {
    */
   async stop(): Promise<void> {
     await this.host.stop();
+    await this.mirrorErrors.flush().catch((err) => this.res.log.error({ err }, 'could not store the last mirror error keys'));
     await Promise.race([Promise.allSettled([...this.background]), delay(30_000)]);
   }
 

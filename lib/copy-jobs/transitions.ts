@@ -65,7 +65,7 @@ export class JobTransitions {
       }),
     });
     if (actor !== SYSTEM_ACTOR) {
-      await this.res.audit.record(actor, { action: `copy_job.${event}`, objectType: 'copy-job', objectId: id, details: { from, to } });
+      await this.res.audit.record(actor, { action: `copy_job.${event}`, objectType: 'copy_job', objectId: id, details: { from, to } });
     }
     this.res.log.info({ job: id, from, to, event, actor: actor.username }, 'copy job status changed');
     this.res.notifier.changed({ kind: 'copy-job', id });

@@ -31,7 +31,7 @@ export class Verifications {
     const v = await prisma.copyJobVerification.create({
       data: { jobId: id, mode: input.mode, sampleSize: input.sample_size ?? null, ttlToleranceMs: input.ttl_tolerance_ms ?? 2000, createdBy: actor.username },
     });
-    await this.res.audit.record(actor, { action: 'copy_job.verify', objectType: 'copy-job', objectId: id, details: { verification: v.id, mode: input.mode } });
+    await this.res.audit.record(actor, { action: 'copy_job.verify', objectType: 'copy_job', objectId: id, details: { verification: v.id, mode: input.mode } });
     this.track(this.run(v, spec));
     this.res.notifier.changed({ kind: 'copy-job', id });
     return verificationView(v);

@@ -45,10 +45,16 @@ export interface CopyJobView extends Omit<CopyJobOptions, 'source' | 'targets'> 
   finished_at: string | null;
   updated_at: string;
   error_key_counts: ErrorKeyCounts;
+  /** Interlays whose live mirror the job's runs were coordinated with. */
+  coordinated_with: string[];
 }
 
 export interface ErrorKeyItem {
   id: string;
+  /** `copy` (a copy job's run, retry or repair) or `mirror` (an interlay's mirror). */
+  origin: 'copy' | 'mirror';
+  /** For mirror errors: the side the mirror failed on (target, a mirror endpoint, source, or sync). */
+  side: string | null;
   key: KeyJson;
   db: number;
   target: number;
@@ -135,12 +141,15 @@ export function jobView(row: JobRow, counts: ErrorKeyCounts | undefined, live: J
     finished_at: iso(row.finishedAt),
     updated_at: row.updatedAt.toISOString(),
     error_key_counts: counts ?? noErrorKeys(),
+    coordinated_with: row.coordinatedWith,
   };
 }
 
 /** An error key row as the raw page query returns it (snake_case columns). */
 export interface ErrorKeyDbRow {
   id: string;
+  origin: 'copy' | 'mirror';
+  side: string | null;
   target: number;
   db: number;
   key: Uint8Array;
@@ -160,6 +169,8 @@ export interface ErrorKeyDbRow {
 export function errorKeyItem(r: ErrorKeyDbRow, targets: string[]): ErrorKeyItem {
   return {
     id: String(r.id),
+    origin: r.origin,
+    side: r.side,
     key: keyToJson(r.key),
     db: Number(r.db),
     target: Number(r.target),

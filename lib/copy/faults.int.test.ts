@@ -90,7 +90,8 @@ describe('copy faults', () => {
     // while batches already in flight still land on the target.
     let persisted: Checkpoint | undefined;
     const crashing = new MemoryCopyStore();
-    const run1 = new CopyRun(spec, crashing, { log: quietLog });
+    // Saves as often as they can (not coalesced to every 250 ms), so the 8th falls mid-copy.
+    const run1 = new CopyRun(spec, crashing, { log: quietLog, checkpointIntervalMs: 0 });
     const save = crashing.saveCheckpoint.bind(crashing);
     crashing.saveCheckpoint = async (cp) => {
       if (crashing.saves < 8) {
@@ -118,6 +119,30 @@ describe('copy faults', () => {
     expect(p2.copied).toBe(4600);
     expect(store.errors()).toEqual([]);
     await expectSame(src, tgt);
+  });
+
+  it('coalesces checkpoint saves (at most one per 250 ms, one in flight) and saves the final checkpoint', async () => {
+    const [src, tgt] = await Promise.all([server(), server()]);
+    await fillStrings(src, 20_000);
+    const store = new MemoryCopyStore();
+    let inFlight = 0;
+    let overlapped = false;
+    const save = store.saveCheckpoint.bind(store);
+    store.saveCheckpoint = async (cp) => {
+      overlapped ||= ++inFlight > 1;
+      await new Promise((r) => setTimeout(r, 20)); // a database write takes a while
+      await save(cp);
+      inFlight--;
+    };
+    const t0 = Date.now();
+    const p = await new CopyRun(specFor(src, [tgt], { batchSize: 100, scanCount: 100 }), store, { log: quietLog }).run();
+    const ms = Date.now() - t0;
+    expect(p.state).toBe('completed');
+    expect(overlapped).toBe(false);
+    // 200 batches; a save per batch would be 200.
+    expect(store.saves).toBeLessThanOrEqual(Math.ceil(ms / 250) + 2);
+    expect(store.checkpoint!.batches).toBe(200);
+    expect(store.checkpoint!.dbs['0']).toMatchObject({ done: true, copied: 20_000, scanned: 20_000 });
   });
 
   it.each(['source', 'target'] as const)('survives a %s restart mid-copy (reconnect, retry the batch, copy the db again)', async (which) => {

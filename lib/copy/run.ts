@@ -5,8 +5,10 @@
  * each producing batches; up to `concurrency` batches in flight across all loops; each
  * batch is copied by copyBatch and then COMMITTED IN SCAN ORDER per db: the checkpoint
  * (cursor + counts) only ever moves to the cursor after a batch when every earlier
- * batch of that db is done, and is saved after every such commit. A crash therefore
- * loses at most the in-flight batches, which the resumed run re-scans and re-copies
+ * batch of that db is done, and is saved after such commits (coalesced: one save in
+ * flight, at most one every 250 ms, the latest checkpoint wins, and a final save at the
+ * end; see save()). A crash therefore loses at most the in-flight batches and those
+ * committed since the last save, which the resumed run re-scans and re-copies
  * (harmless under Replace; under None they hit BUSYKEY and are recognised as identical;
  * see batch.ts `existing`). Counts come from the checkpoint plus new commits, so they
  * are never doubled.
@@ -139,7 +141,13 @@ export class CopyRun extends EventEmitter {
   private readonly meter = new RateMeter();
   private jobs: DbJob[] = [];
   private checkpoint: Checkpoint | undefined;
-  private saveChain: Promise<void> = Promise.resolve();
+  /** Checkpoint saves (see save()): the one in flight, a newer one waiting, error keys not yet saved. */
+  private saving: Promise<void> | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saveDirty = false;
+  private lastSaveAt = 0;
+  private unsavedRows: ErrorKeyRecord[] = [];
+  private readonly checkpointIntervalMs: number;
   private inflight = 0;
   private slotWaiters: Array<() => void> = [];
   private startedAt = new Date().toISOString();
@@ -167,6 +175,7 @@ export class CopyRun extends EventEmitter {
     this.keysBucket = new TokenBucket(spec.rateLimit?.keysPerSec);
     this.bytesBucket = new TokenBucket(spec.rateLimit?.bytesPerSec);
     this.progressIntervalMs = opts.progressIntervalMs ?? 1000;
+    this.checkpointIntervalMs = opts.checkpointIntervalMs ?? DEFAULTS.checkpointIntervalMs;
     if (opts.coordination !== undefined && spec.conflictPolicy !== 'Replace') {
       throw new Error(
         `a copy coordinated with live mirroring needs conflict policy Replace (got ${spec.conflictPolicy}): a mirrored write may have left a partial value on the target that only RESTORE REPLACE makes whole`,
@@ -245,18 +254,18 @@ export class CopyRun extends EventEmitter {
       for (;;) {
         await Promise.all(this.jobs.map((j) => this.scanLoop(j)));
         await this.drain();
-        await this.saveChain;
+        await this.flushSaves();
         if (this.stopping()) break;
         if (this.jobs.some((j) => !j.cp.done)) continue;
         await this.targetCheck;
         await this.retrying('target check', () => this.watch.check(this.mustHold(), this.epoch));
         if (this.jobs.every((j) => j.cp.done) || this.stopping()) break;
       }
-      await this.saveChain;
+      await this.flushSaves();
     } catch (err) {
       this.failure ??= (err as Error).message;
       await this.drain();
-      await this.saveChain.catch(() => undefined);
+      await this.flushSaves();
     } finally {
       clearInterval(this.emitTimer);
       clearInterval(this.checkTimer);
@@ -353,6 +362,8 @@ export class CopyRun extends EventEmitter {
     job.done.clear();
     restartDb(job.cp);
     job.live = { ...zeroCounts() };
+    // Error keys of the old pass not saved yet: the new pass finds the keys that still fail.
+    this.unsavedRows = this.unsavedRows.filter((r) => r.db !== job.ctx.srcDb);
   }
 
   /**
@@ -546,21 +557,73 @@ export class CopyRun extends EventEmitter {
       moved = true;
     }
     if (!moved) return;
+    this.unsavedRows.push(...rows);
+    this.save();
+    this.emitProgress(false);
+  }
+
+  /**
+   * Saves the checkpoint, coalesced: at most one save in flight and at most one started per
+   * `checkpointIntervalMs`; each save takes the latest checkpoint (a snapshot) and every
+   * error key committed since the previous one, in one store call (commitBatch: one
+   * transaction). A save per batch would put a database write on the copy's event loop
+   * every few milliseconds (with the embedded database, its whole cost). A crash loses at
+   * most the batches committed since the last save, which the resumed run copies again
+   * (the same argument as for batches in flight, see the top of this file).
+   */
+  private save(): void {
+    this.saveDirty = true;
+    if (this.saving || this.saveTimer) return; // the save in flight or the timer takes it
+    const wait = this.lastSaveAt + this.checkpointIntervalMs - Date.now();
+    if (wait > 0) {
+      this.saveTimer = setTimeout(() => {
+        this.saveTimer = undefined;
+        this.startSave();
+      }, wait);
+      this.saveTimer.unref?.();
+      return;
+    }
+    this.startSave();
+  }
+
+  private startSave(): void {
+    if (!this.saveDirty || this.saving) return;
+    this.saveDirty = false;
+    this.lastSaveAt = Date.now();
     this.checkpoint!.updated_at = new Date().toISOString();
-    // Snapshot now; saves run one at a time in commit order.
     const snapshot: Checkpoint = JSON.parse(JSON.stringify(this.checkpoint));
-    this.saveChain = this.saveChain.then(async () => {
+    const rows = this.unsavedRows;
+    this.unsavedRows = [];
+    this.saving = (async () => {
       if (this.store.commitBatch) {
         await this.store.commitBatch(snapshot, rows);
       } else {
         if (rows.length > 0) await this.store.recordErrorKeys(rows);
         await this.store.saveCheckpoint(snapshot);
       }
-    });
-    this.saveChain.catch((err) => {
-      this.failure ??= `checkpoint save failed: ${(err as Error).message}`;
-    });
-    this.emitProgress(false);
+    })()
+      .catch((err) => {
+        this.failure ??= `checkpoint save failed: ${(err as Error).message}`;
+        this.wakeAll();
+      })
+      .finally(() => {
+        this.saving = undefined;
+        if (this.saveDirty) this.save();
+      });
+  }
+
+  /** Saves what is committed now, without waiting for the interval (end of a pass, end of the run). */
+  private async flushSaves(): Promise<void> {
+    for (;;) {
+      if (this.saving) {
+        await this.saving;
+        continue;
+      }
+      if (!this.saveDirty) return;
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      this.startSave();
+    }
   }
 
   // --- progress ------------------------------------------------------------------------

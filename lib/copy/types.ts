@@ -99,6 +99,8 @@ export const DEFAULTS = Object.freeze({
   /** Bytes per GETRANGE chunk of big strings. */
   chunkStringBytes: 1024 * 1024,
   ttlToleranceMs: 2000,
+  /** At most one checkpoint save started per this many ms (run.ts save()). */
+  checkpointIntervalMs: 250,
 });
 
 /** Fills in the defaults of a partial spec. */
@@ -253,6 +255,8 @@ export interface CopyRunOptions {
   signal?: AbortSignal;
   /** Minimum ms between 'progress' events (default 1000). */
   progressIntervalMs?: number;
+  /** Minimum ms between checkpoint saves (default 250; the final save is immediate). */
+  checkpointIntervalMs?: number;
   /**
    * Live mirroring of the source to the targets is on: every batch opens a window with it.
    * Needs conflict policy Replace (the copier owns the target's keys; a mirrored write

@@ -16,6 +16,7 @@ import { keyspace, resolveDatabases, scanPlan } from './run';
 import { arr, num, typedDiff } from './typed';
 import {
   DEFAULTS,
+  type CopyCoordination,
   type CopySpec,
   type ErrorKeyRecord,
   type Mismatch,
@@ -221,9 +222,9 @@ function ttlDiff(src: number, tgt: number, preserve: boolean, tol: number): stri
  * Re-copies divergent keys with Replace semantics, each to the target it differs on. A
  * key gone from the source since verification is deleted on that target.
  */
-export async function repair(spec: CopySpec, mismatches: Mismatch[], opts: { log?: Logger } = {}): Promise<RepairResult> {
+export async function repair(spec: CopySpec, mismatches: Mismatch[], opts: { log?: Logger; coordination?: CopyCoordination } = {}): Promise<RepairResult> {
   const log = opts.log ?? silent;
-  const r = new Repairer(spec, log);
+  const r = new Repairer(spec, log, opts.coordination);
   try {
     const out = await r.repair(mismatches);
     log.child({ component: 'repair' }).info({ repaired: out.repaired, removed: out.removed, failed: out.failed.length }, 'repair finished');
@@ -248,10 +249,10 @@ export interface ScopeRepair extends RepairResult {
  */
 export async function repairScope(
   spec: CopySpec,
-  opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void> } = {},
+  opts: { ttlToleranceMs?: number; log?: Logger; onChunk?: (found: Mismatch[], r: RepairResult) => Promise<void>; coordination?: CopyCoordination } = {},
 ): Promise<ScopeRepair> {
   const log = opts.log ?? silent;
-  const r = new Repairer(spec, log);
+  const r = new Repairer(spec, log, opts.coordination);
   const out: ScopeRepair = { checked: 0, found: 0, repaired: 0, removed: 0, failed: [] };
   try {
     const v = await verify(spec, {
@@ -286,6 +287,8 @@ class Repairer {
   constructor(
     private readonly spec: CopySpec,
     log: Logger,
+    /** With live mirroring: each group's keys are in a copy window while they are read and written (run.ts runBatch). */
+    private readonly coordination?: CopyCoordination,
   ) {
     this.log = log.child({ component: 'repair' });
   }
@@ -311,23 +314,33 @@ class Repairer {
       g.keys.set(m.key.toString('latin1'), m.key);
     }
     for (const g of groups.values()) {
-      const ctx = await this.ctx(g.db, g.target);
       const keys = [...g.keys.values()];
-      const exists = await ctx.src.pipeline(keys.map((k) => ['EXISTS', k]));
-      const gone = keys.filter((_, i) => exists[i] === 0);
-      const present = keys.filter((_, i) => exists[i] !== 0);
-      if (gone.length > 0) {
-        await ctx.tgts[0].pipeline(gone.map((k) => ['DEL', k]));
-        out.removed += gone.length;
-      }
-      for (let off = 0; off < present.length; off += this.spec.batchSize) {
-        const r = await copyBatch(ctx, present.slice(off, off + this.spec.batchSize), 'Replace');
-        out.repaired += r.counts.copied;
-        out.failed.push(...r.errors.map((e) => ({ ...e, target: g.target })));
+      const window = this.coordination?.beginCopy(g.db, keys);
+      try {
+        await this.repairGroup(g, keys, out);
+      } finally {
+        if (this.coordination) this.coordination.endCopy(window);
       }
     }
     this.log.debug({ repaired: out.repaired, removed: out.removed, failed: out.failed.length }, 'repair chunk finished');
     return out;
+  }
+
+  /** One (db, target)'s keys: deleted on the target when gone from the source, copied with REPLACE otherwise. */
+  private async repairGroup(g: { db: number; target: number }, keys: Buffer[], out: RepairResult): Promise<void> {
+    const ctx = await this.ctx(g.db, g.target);
+    const exists = await ctx.src.pipeline(keys.map((k) => ['EXISTS', k]));
+    const gone = keys.filter((_, i) => exists[i] === 0);
+    const present = keys.filter((_, i) => exists[i] !== 0);
+    if (gone.length > 0) {
+      await ctx.tgts[0].pipeline(gone.map((k) => ['DEL', k]));
+      out.removed += gone.length;
+    }
+    for (let off = 0; off < present.length; off += this.spec.batchSize) {
+      const r = await copyBatch(ctx, present.slice(off, off + this.spec.batchSize), 'Replace');
+      out.repaired += r.counts.copied;
+      out.failed.push(...r.errors.map((e) => ({ ...e, target: g.target })));
+    }
   }
 
   async close(): Promise<void> {
@@ -342,7 +355,7 @@ class Repairer {
 export async function retryErrorKeys(
   spec: CopySpec,
   keys: { key: Buffer; db: number }[],
-  opts: { log?: Logger; targets?: number[] } = {},
+  opts: { log?: Logger; targets?: number[]; coordination?: CopyCoordination } = {},
 ): Promise<{ copied: number; expired: number; failed: ErrorKeyRecord[] }> {
   const log = (opts.log ?? silent).child({ component: 'retry-error-keys' });
   const { pairs } = await dbPairs(spec);
@@ -361,7 +374,15 @@ export async function retryErrorKeys(
     try {
       const list = [...m.values()];
       for (let off = 0; off < list.length; off += spec.batchSize) {
-        const r = await copyBatch(ctx, list.slice(off, off + spec.batchSize), spec.conflictPolicy);
+        const batch = list.slice(off, off + spec.batchSize);
+        // With live mirroring, as in a run: the batch's keys are in a copy window (run.ts runBatch).
+        const window = opts.coordination?.beginCopy(db, batch);
+        let r: Awaited<ReturnType<typeof copyBatch>>;
+        try {
+          r = await copyBatch(ctx, batch, spec.conflictPolicy);
+        } finally {
+          if (opts.coordination) opts.coordination.endCopy(window);
+        }
         out.copied += r.counts.copied;
         out.expired += r.counts.expired;
         out.failed.push(...r.errors.map((e) => ({ ...e, target: targetIdx[e.target] })));

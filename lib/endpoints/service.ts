@@ -11,7 +11,7 @@ import { can, type Actor } from '../auth/roles';
 import type { AuditService } from '../audit/service';
 import type { PrismaClient } from '../db';
 import { Prisma } from '../db/generated/client';
-import type { ResourceKind } from '../events';
+import type { Notifier } from '../events';
 import { respToJson, jsonToArg } from '../resp/json';
 import type { RespArg, RespValue } from '../resp/types';
 import { checkRole, type RoleCheck } from './check';
@@ -78,9 +78,8 @@ export interface CommandRefusal {
 export type UsageChecker = (endpoint: string) => Promise<EndpointUse[]>;
 export type ChangeListener = (endpoint: string, change: 'updated' | 'deleted') => void;
 
-interface NotifierLike {
-  changed(e: { kind: ResourceKind; id?: string }): void;
-}
+/** Endpoints only announce changes (no room events). */
+type NotifierLike = Pick<Notifier, 'changed'>;
 
 type Row = { id: string; name: string; kind: string; description: string; config: unknown; lastCheck: unknown; version: number; createdAt: Date; updatedAt: Date };
 

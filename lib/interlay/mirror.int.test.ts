@@ -70,6 +70,60 @@ describe('dual_write', () => {
   });
 });
 
+describe('differences a repair settles', () => {
+  it('writes on keys the target does not hold yet reply differently there, are synced by state, and leave no error key behind', async () => {
+    source.cli('FLUSHALL');
+    target.cli('FLUSHALL');
+    // Keys the copy has not reached yet: only the source holds them.
+    for (let i = 0; i < 20; i++) source.cli('SET', `nc:${i}`, '5');
+    await interlay.setRouting(routing({}));
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    interlay.on('mirror-error', onError);
+    const divergences = () => interlay.metrics().mirror.links.find((l) => l.name === 'target')?.divergences ?? 0;
+    const before = divergences();
+    try {
+      const c = client();
+      for (let i = 0; i < 20; i++) expect(await c.call('INCR', `nc:${i}`)).toBe(':6\r\n');
+      await interlay.waitMirrorDrained();
+    } finally {
+      interlay.off('mirror-error', onError);
+    }
+    // The target answered 1 to each INCR: 20 differences, each repaired by a state sync.
+    expect(divergences() - before).toBe(20);
+    const cmp = await compareServers(source, target);
+    expect(cmp, cmp.examples.join('\n')).toMatchObject({ missing: 0, extra: 0, type: 0, value: 0, ttl: 0 });
+    // Nothing failed: differences the policy repairs are counted, not recorded as error keys.
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('clients speaking RESP3', () => {
+  it('a RESP3 client\'s writes are not divergences of the RESP2 mirror link (doubles, nulls, nested pairs)', async () => {
+    await interlay.setRouting(routing({}));
+    const { Redis } = await import('ioredis');
+    const io = new Redis({ host: '127.0.0.1', port: interlay.port, protocol: 3 });
+    try {
+      const before = interlay.metrics().mirror.links.find((l) => l.name === 'target')?.divergences ?? 0;
+      for (let i = 0; i < 50; i++) {
+        await io.zincrby('r3:z', '0.5', `m${i % 3}`);
+        await io.zadd('r3:z', 'INCR', '1.25', 'm0');
+        await io.hset('r3:h', `f${i}`, 'v');
+        await io.getdel(`r3:none:${i}`);
+      }
+      await io.zadd('r3:p', 1, 'a', 2, 'b', 3, 'c');
+      await io.call('ZPOPMIN', 'r3:p', '2');
+      await interlay.waitMirrorDrained();
+      const after = interlay.metrics().mirror.links.find((l) => l.name === 'target')?.divergences ?? 0;
+      expect(after - before).toBe(0);
+      const cmp = await compareServers(source, target);
+      expect(cmp, cmp.examples.join('\n')).toMatchObject({ missing: 0, extra: 0, type: 0, value: 0, ttl: 0 });
+    } finally {
+      io.disconnect();
+    }
+  });
+});
+
 describe('random writer across stages', () => {
   it('dual_write → shadow → canary → target_primary → dual_write (rollback) with a writer running: no failure, the sides identical', async () => {
     await target.cli('FLUSHALL');

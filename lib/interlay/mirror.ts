@@ -14,9 +14,10 @@
  *    per secondary); a `state` write asks the coordinator to sync its keys by state. The
  *    primary's reply is hashed for comparison.
  * 3. `linkReply`: a secondary's reply that differs from the primary's (or a failure) means
- *    the sides diverged on those keys: recorded (error keys, origin `mirror`) and, when the
- *    policy repairs, synced by state from the truth. When the last link answered, the keys
- *    leave the pipeline.
+ *    the sides diverged on those keys: when the policy repairs, they are synced by state from
+ *    the truth (a failure is also recorded as an error key, origin `mirror`; a mere
+ *    difference is counted); otherwise recorded. When the last link answered, the keys leave
+ *    the pipeline.
  * A client waits for a secondary only when the policy says so (its reply is then held and
  * its later commands queue behind it, so nothing is reordered).
  *
@@ -32,6 +33,7 @@ import { readPolicy, type PolicyReading, type Side, type Stage, type WriteConsis
 import { RespType, type RespCommand } from '@/lib/resp';
 import { F_SENDER_BASE, type BackendConn, type ReplySink } from './backend';
 import { WindowedHistogram } from './metrics';
+import { replyHash } from './reply-hash';
 import type { Upstream } from './upstream';
 
 /** The request's reply also goes to the mirrorer (arg = slot). */
@@ -496,9 +498,21 @@ export class Mirrorer {
     if (!client.closed) this.host.deliver(client, reply);
   }
 
-  /** A link failed or disagreed on a replayed write: recorded, and repaired by state when the policy repairs. */
+  /**
+   * A link failed or disagreed on a replayed write: repaired by state when the policy repairs.
+   * A failure is recorded (error keys, origin `mirror`). A disagreement the policy repairs is
+   * only counted (`divergences`): it is expected while the other side may not hold the key
+   * yet — not copied so far, racing writes from two connections synced by state, a sync still
+   * waiting — and the state sync that follows is what can fail (recorded then, by the sync).
+   * Recording each one would bury real errors under hundreds of harmless rows during a copy.
+   */
   private diverged(link: MirrorLink, s: Slot, kind: 'failed' | 'diverged', reason: string): void {
     if (s.failure === null) s.failure = `${link.name}: ${reason}`;
+    if (kind === 'diverged' && this.reading.repair) {
+      const co = this.host.coordinator;
+      for (let i = 0; i < s.nKeys; i++) co.requestSync(s.db, bytesOf(s, i), s.hashes[i], 'diverged');
+      return;
+    }
     const keys: Buffer[] = [];
     for (let i = 0; i < s.nKeys; i++) keys.push(Buffer.from(bytesOf(s, i)));
     this.host.mirrorError({ link: link.name, db: s.db, keys, command: s.info?.name ?? 'unknown', reason, kind });
@@ -540,22 +554,6 @@ function bytesOf(s: Slot, i: number): Buffer {
   return s.cmd!.subarray(s.keyStarts[i], s.keyEnds[i]);
 }
 
-/** FNV-1a of a reply; a RESP3 null counts as RESP2's (the links speak RESP2). */
-function replyHash(buf: Buffer, start: number, end: number): number {
-  if (end - start === 3 && buf[start] === NULL3) return NULL2_HASH;
-  return fnv(buf, start, end);
-}
-
-function fnv(buf: Buffer, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) {
-    h ^= buf[i];
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-const NULL2_HASH = fnv(Buffer.from('$-1\r\n'), 0, 5);
 
 function isNullReply(buf: Buffer, start: number): boolean {
   // *-1 (RESP2 nil array) or _ (RESP3 null)

@@ -1,8 +1,10 @@
 /**
  * A short in-memory metrics history per running interlay, for the console's charts. Each
  * point is a compact projection of one snapshot (the full snapshot carries the command mix,
- * which charts need only once). Browser-safe: the detail page turns socket ticks into
- * points with the same function.
+ * which charts need only once), with the live path's figures while the interlay mirrors
+ * (mirror ops/s, mirror latency, failures, queue depth, lag, keys awaiting a state sync,
+ * shadow divergence rate; summed or maxed over the mirror links). Browser-safe: the detail
+ * page turns socket ticks into points with the same function.
  */
 import type { InterlayMetrics } from './schema';
 
@@ -22,10 +24,19 @@ export interface HistoryPoint {
   bytes_in: number;
   bytes_out: number;
   errors: number;
+  /** The live path's series: present only while the interlay mirrors (stage ≠ source). */
+  mirror_ops_per_sec?: number;
+  mirror_p50_us?: number;
+  mirror_p99_us?: number;
+  mirror_failures?: number;
+  queue_depth?: number;
+  lag_ms?: number;
+  pending_syncs?: number;
+  shadow_divergence_pct?: number;
 }
 
 export function toHistoryPoint(m: InterlayMetrics): HistoryPoint {
-  return {
+  const base: HistoryPoint = {
     at: m.at,
     ops_per_sec: m.ops.per_sec,
     connections: m.connections.current,
@@ -37,6 +48,32 @@ export function toHistoryPoint(m: InterlayMetrics): HistoryPoint {
     bytes_in: m.bytes.in,
     bytes_out: m.bytes.out,
     errors: Object.values(m.errors).reduce((a, b) => a + b, 0),
+  };
+  if (!m.routing || m.routing.stage === 'source') return base;
+  let ops = 0;
+  let p50 = 0;
+  let p99 = 0;
+  let failures = 0;
+  let depth = 0;
+  let lag = 0;
+  for (const l of m.mirror?.links ?? []) {
+    ops += l.ops_per_sec;
+    p50 = Math.max(p50, l.latency_us.p50);
+    p99 = Math.max(p99, l.latency_us.p99);
+    failures += l.failures;
+    depth += l.queue_depth;
+    lag = Math.max(lag, l.lag_ms);
+  }
+  return {
+    ...base,
+    mirror_ops_per_sec: ops,
+    mirror_p50_us: p50,
+    mirror_p99_us: p99,
+    mirror_failures: failures,
+    queue_depth: depth,
+    lag_ms: lag,
+    pending_syncs: m.mirror.syncs.pending,
+    shadow_divergence_pct: Math.round(m.shadow.divergence_rate * 10_000) / 100,
   };
 }
 

@@ -110,6 +110,8 @@ interface Runtime {
   history: HistoryRing;
   onStatus?: () => void;
   onMirrorError?: (e: unknown) => void;
+  /** A pending `changed` notice for mirror errors (one per second at most). */
+  mirrorErrorNotice?: NodeJS.Timeout;
 }
 
 const ACTIVE: ReadonlySet<InterlayStatus> = new Set(['starting', 'listening', 'draining']);
@@ -243,19 +245,29 @@ export class InterlayService {
 
   /**
    * The copier's coordination with a running interlay's mirror (lib/migration/README.md), for
-   * a copy job whose source is the interlay's endpoint; null when none runs or it mirrors
-   * elsewhere.
+   * a copy job whose source is the interlay's endpoint and whose target it mirrors to (as its
+   * target or a mirror target), with the interlay's id; null when none runs or it mirrors
+   * elsewhere. One coordinator covers every side the interlay writes: a key written during
+   * its copy window is synced by state to all of them.
    */
-  copyCoordinator(source: string, target: string): ReturnType<EngineHandle['copyCoordinator']> | null {
+  liveCopy(source: string, target: string): { interlay: string; coordination: ReturnType<EngineHandle['copyCoordinator']> } | null {
     for (const [id, rt] of this.runtimes) {
       if (rt.endpoint !== source || !rt.engine || !ACTIVE.has(rt.engine.status)) continue;
       const r = rt.routing;
-      if (r && (r.target === target || r.mirrors.includes(target)) && r.stage !== 'source') {
-        this.log.info({ interlay: id, target }, 'copy coordinated with the live mirror');
-        return rt.engine.copyCoordinator();
-      }
+      if (r && (r.target === target || r.mirrors.includes(target)) && r.stage !== 'source') return { interlay: id, coordination: rt.engine.copyCoordinator() };
     }
     return null;
+  }
+
+  /** The copy coordination of one running interlay (a retry of its mirror error keys syncs inside its windows). */
+  coordinatorOf(id: string): ReturnType<EngineHandle['copyCoordinator']> | null {
+    const rt = this.runtimes.get(id);
+    return rt?.engine && ACTIVE.has(rt.engine.status) ? rt.engine.copyCoordinator() : null;
+  }
+
+  /** liveCopy's coordination alone. */
+  copyCoordinator(source: string, target: string): ReturnType<EngineHandle['copyCoordinator']> | null {
+    return this.liveCopy(source, target)?.coordination ?? null;
   }
 
   /** A copy to `target` completed: interlays mirroring to it trust it again (it was refilled). */
@@ -505,7 +517,11 @@ export class InterlayService {
       engine.on('backend', rt.onStatus);
       rt.onMirrorError = (e: unknown) => {
         const err = e as MirrorError;
-        this.o.notifier.changed({ kind: 'interlay', id: row.id });
+        // An outage fails writes by the hundred: browsers hear of them once a second at most.
+        rt.mirrorErrorNotice ??= setTimeout(() => {
+          rt.mirrorErrorNotice = undefined;
+          this.o.notifier.changed({ kind: 'interlay', id: row.id });
+        }, 1000).unref();
         void this.o.mirrorErrors?.record(row.id, err).catch((er) => log.error({ err: er }, 'could not record mirror error keys'));
       };
       engine.on('mirror-error', rt.onMirrorError);
@@ -553,6 +569,7 @@ export class InterlayService {
       rt.engine.off('routing', rt.onStatus);
     }
     if (rt?.engine && rt.onMirrorError) rt.engine.off('mirror-error', rt.onMirrorError);
+    if (rt?.mirrorErrorNotice) clearTimeout(rt.mirrorErrorNotice);
     this.runtimes.delete(id);
   }
 

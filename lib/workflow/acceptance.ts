@@ -86,7 +86,7 @@ export class Acceptance {
     const state = stateOf(row);
     const stored = storedOf(row);
     if (stored.comparison?.status === 'running') {
-      const c = await readComparison(this.res, row, stored.comparison);
+      const c = await readComparison(this.res, row, setup, stored.comparison, setup.acceptance.ttl_tolerance_ms);
       if (c.status !== 'running') {
         await this.save(row.id, { ...stored, comparison: c });
         const ok = c.status === 'completed' && c.differences <= setup.acceptance.max_differences;
@@ -103,7 +103,7 @@ export class Acceptance {
 
   private async evaluate(row: RunRow, setup: MigrationSetup, stored: StoredAcceptance = storedOf(row)): Promise<AcceptanceView> {
     const crit = setup.acceptance;
-    const c = stored.comparison ? await readComparison(this.res, row, stored.comparison) : null;
+    const c = stored.comparison ? await readComparison(this.res, row, setup, stored.comparison, crit.ttl_tolerance_ms) : null;
     const checks: AcceptanceView['checks'] = [];
     if (!c) checks.push({ name: 'verification', ok: false, detail: 'no verification yet: start one' });
     else if (c.status === 'running') checks.push({ name: 'verification', ok: false, detail: 'the verification is running' });

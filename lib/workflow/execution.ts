@@ -16,8 +16,8 @@
 import { SYSTEM_ACTOR, type Actor } from '../auth/roles';
 import { conflict, isAppError } from '../errors';
 import type { InterlayMetrics } from '../interlay/types';
-import type { RunOps } from './ops';
-import { copiesBulk, mirrorsLive, planSteps } from './plan';
+import { isTransientSyncReason, type RunOps } from './ops';
+import { copiesBulk, copyOptions, mirrorsLive, planSteps } from './plan';
 import type { RunRow } from './resources';
 import type { MigrationSetup, RunView } from './schema';
 import { runView } from './views';
@@ -38,6 +38,7 @@ export interface MirrorState {
 export class Execution {
   private readonly milestones = new Map<string, number>();
   private readonly errorKeys = new Map<string, { seen: number; at: number }>();
+  private readonly waits = new Map<string, string>();
 
   constructor(private readonly ops: RunOps) {}
 
@@ -72,17 +73,7 @@ export class Execution {
       }
     }
     if (copiesBulk(setup) && !row.copyJobId) {
-      const job = await this.res.copyJobs.create(actor, {
-        source: setup.source,
-        targets: [setup.target, ...setup.mirror_targets],
-        match: setup.key_filters.match,
-        types: setup.key_filters.types,
-        databases: setup.databases,
-        // A copy racing mirrored writes must overwrite (the only policy the coordination allows).
-        conflict_policy: 'Replace',
-        preserve_ttl: setup.preserve_ttl,
-        rate_limit: setup.rate_limit,
-      });
+      const job = await this.res.copyJobs.create(actor, copyOptions(setup));
       await this.res.prisma.migrationRun.update({ where: { id }, data: { copyJobId: job.id } });
       await this.ops.events.record(id, 'progress', actor.username, { milestone: 'copy_started', detail: `copy job ${job.id}` });
     }
@@ -105,12 +96,16 @@ export class Execution {
     }
     if (!copyDone) return;
     if (mirrorsLive(setup)) {
+      // In sync: every link took every write (none dropped, no data lost). Writes in flight and keys
+      // waiting for a state sync are not a backlog under live load; a move waits them out (ops.ts).
       const m = await this.mirror(setup);
-      if (!m.running || !m.in_sync || m.queue_depth > 0 || m.pending > 0) return;
-      if (copiesBulk(setup) && !(await this.ops.routing(setup)).sync.in_sync) return;
-      await this.ops.events.record(row.id, 'progress', 'system', { milestone: 'mirror_drained', detail: `lag ${m.lag_ms} ms` });
+      if (!m.running) return this.noteOnce(row.id, 'waiting_for_interlay', `interlay "${setup.interlay}" is not running: start it so writes are mirrored`);
+      if (!m.in_sync) return this.noteOnce(row.id, 'waiting_for_mirror', 'a mirror link dropped writes or its server lost data; the interlay resyncs it');
+      if (copiesBulk(setup) && !(await this.ops.routing(setup)).sync.reasons.every(isTransientSyncReason)) return;
+      await this.ops.events.record(row.id, 'progress', 'system', { milestone: 'mirror_drained', detail: `lag ${m.lag_ms} ms, ${m.queue_depth} write(s) in flight, ${m.pending} key(s) syncing` });
     }
     await this.ops.transitions.apply(row.id, 'mark_synced', SYSTEM_ACTOR, { reason: mirrorsLive(setup) ? 'the copy completed and the mirror has drained' : 'the copy completed' });
+    this.forget(row.id);
   }
 
   /** The target link of the interlay's mirror (not running: nothing can be in sync). */
@@ -170,7 +165,17 @@ export class Execution {
     await this.ops.events.record(id, 'error_keys', 'system', { unresolved, new: unresolved - (last?.seen ?? 0) });
   }
 
-  forget(id: string): void {
+  /** A progress event for a wait, once per run and reason until the run moves on (not every tick). */
+  private async noteOnce(id: string, milestone: string, detail: string): Promise<void> {
+    const seen = this.waits.get(id);
+    if (seen === milestone) return;
+    this.waits.set(id, milestone);
+    await this.ops.events.record(id, 'progress', 'system', { milestone, detail });
+  }
+
+  /** The run left execution: its progress memory goes. */
+  private forget(id: string): void {
+    this.waits.delete(id);
     this.milestones.delete(id);
     this.errorKeys.delete(id);
   }

@@ -15,6 +15,11 @@ import type { FailureView, MigrationSetup } from './schema';
 import type { RunState } from './state';
 import { RunTransitions } from './transitions';
 
+/** Keys waiting for a state sync: under write load some always are, for a moment; not a loss of sync. */
+export function isTransientSyncReason(reason: string): boolean {
+  return /wait for a state sync/.test(reason);
+}
+
 export interface RouteMove {
   stage: Stage;
   /** The plan step this move reaches (null for completion, closing and rollback moves). */
@@ -109,7 +114,7 @@ export class RunOps {
         return await this.res.interlays.setRouting(actor, interlay, input);
       } catch (e) {
         const reasons = isAppError(e) && e.code === 'CONFLICT' ? ((e.extra.details as { reasons?: string[] } | undefined)?.reasons ?? []) : [];
-        const transient = reasons.length > 0 && reasons.every((r) => /wait for a state sync/.test(r));
+        const transient = reasons.length > 0 && reasons.every(isTransientSyncReason);
         if (!transient || Date.now() > end) throw e;
         await delay(100);
       }

@@ -16,6 +16,7 @@
  * - bulk_only:  no steps; the interlay stays at source while the copy runs (offline), and
  *               completion is the cutover (target_primary, mirroring back for the window).
  */
+import type { CreateCopyJobInput } from '../copy-jobs/schema';
 import type { Stage } from '../migration/stages';
 import type { MigrationSetup, PlanStep } from './schema';
 
@@ -63,6 +64,24 @@ export function mirrorsLive(setup: MigrationSetup): boolean {
 /** Whether the run copies in bulk (a copy job). */
 export function copiesBulk(setup: MigrationSetup): boolean {
   return setup.data_movement !== 'mirror_only';
+}
+
+/**
+ * The copy job (and the direct comparison) of a run: every target including the mirrors,
+ * the setup's filters and databases. The conflict policy is the setup's, which is always
+ * Replace with live mirroring (a copy racing mirrored writes must overwrite).
+ */
+export function copyOptions(setup: MigrationSetup): CreateCopyJobInput {
+  return {
+    source: setup.source,
+    targets: [setup.target, ...setup.mirror_targets],
+    match: setup.key_filters.match,
+    types: setup.key_filters.types,
+    databases: setup.databases,
+    conflict_policy: setup.conflict_policy,
+    preserve_ttl: setup.preserve_ttl,
+    rate_limit: setup.rate_limit,
+  };
 }
 
 /** Whether `to` may follow `from` without force: the next or the previous step. */

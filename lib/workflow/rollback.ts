@@ -69,7 +69,7 @@ export class Rollback {
         const c = await startComparison(this.res, row, setup, 'full', setup.acceptance.ttl_tolerance_ms);
         return this.save(row.id, { ...out, comparison: c });
       }
-      const c = await readComparison(this.res, row, out.comparison);
+      const c = await readComparison(this.res, row, setup, out.comparison, setup.acceptance.ttl_tolerance_ms);
       if (c.status === 'running') return;
       const verification = c.status === 'completed' ? { differences: c.differences, checked: c.checked, missing: c.missing } : null;
       await this.ops.events.record(row.id, 'check', 'system', { name: 'rollback_verification', ok: c.status === 'completed' && c.differences === 0, detail: verification ? `${c.differences} difference(s) in ${c.checked} keys` : `verification failed: ${c.error ?? ''}` });

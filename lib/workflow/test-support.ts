@@ -4,9 +4,10 @@
  * the source, tokens per role, and the runbook's steps as small helpers over the API.
  */
 import { Redis } from 'ioredis';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { ADMIN_TOKEN, startTestApi, type ApiResponse, type TestApi } from '@/test/api';
 import type { DbKind } from '@/test/db';
+import { RandomWriter } from '@/test/random-writer';
 import { freePort, startRedis, type RedisServer } from '@/test/redis-server';
 import type { MigrationSetupInput, RunView } from './schema';
 import type { RunState } from './state';
@@ -53,6 +54,111 @@ export async function startBench(kind: DbKind, opts: { mirror?: boolean; servers
   const il = await api.call('POST', '/api/v1/interlays', { token: ADMIN_TOKEN, body: { id: 'live', endpoint: 'src', port: interlayPort, start: true, settings: OPEN } });
   expect(il.body.status).toBe('listening');
   return { api, ...servers, interlayPort, operator: await api.tokenFor('operator'), approver: await api.tokenFor('approver'), viewer: await api.tokenFor('viewer') };
+}
+
+/**
+ * One bench for a test file (embedded database): started before all tests, closed after,
+ * reset (servers emptied and seeded, the interlay at source) before each. `onBench` gets it.
+ */
+export function useBench(seedKeys: number, onBench: (b: Bench) => void, opts: { beforeClose?: () => Promise<void> } = {}): void {
+  let b: Bench | undefined;
+  beforeAll(async () => {
+    b = await startBench('embedded');
+    onBench(b);
+  });
+  afterAll(async () => {
+    await opts.beforeClose?.();
+    await b?.api.close();
+    await Promise.all([b?.source.stop(), b?.target.stop(), b?.mirror?.stop()]);
+  });
+  beforeEach(async () => {
+    await resetBench(b!, seedKeys);
+  });
+}
+
+/** Between tests on one bench: both servers empty, the interlay back at source (forced: it may be at target). */
+export async function resetBench(b: Bench, seedKeys: number): Promise<void> {
+  const r = await b.api.call('PUT', '/api/v1/interlays/live/routing', { token: ADMIN_TOKEN, body: { stage: 'source', force: true, reason: 'test reset' } });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  for (const s of [b.source, b.target, b.mirror]) s?.cli('FLUSHALL');
+  await fill(b.source, seedKeys);
+}
+
+/** Acknowledged writes through the interlay, each to its own key: after a migration or a rollback the source must hold every one. */
+export class Ledger {
+  private readonly conn: Redis;
+  private stopped = false;
+  private loop: Promise<void> = Promise.resolve();
+  readonly acked: number[] = [];
+
+  constructor(port: number) {
+    this.conn = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 });
+    this.conn.on('error', () => undefined);
+  }
+
+  start(): this {
+    this.loop = (async () => {
+      for (let i = 0; !this.stopped; i++) {
+        try {
+          if ((await this.conn.set(`ledger:${i}`, String(i))) === 'OK') this.acked.push(i);
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    })();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    this.conn.disconnect();
+  }
+
+  /** The acknowledged ledger keys missing on a server. */
+  async missingOn(r: RedisServer): Promise<number[]> {
+    const c = new Redis({ host: r.host, port: r.port });
+    try {
+      const out: number[] = [];
+      for (let i = 0; i < this.acked.length; i += 1000) {
+        const chunk = this.acked.slice(i, i + 1000);
+        const vals = await c.mget(chunk.map((n) => `ledger:${n}`));
+        vals.forEach((v, j) => {
+          if (v !== String(chunk[j])) out.push(chunk[j]!);
+        });
+      }
+      return out;
+    } finally {
+      c.disconnect();
+    }
+  }
+}
+
+/**
+ * An application through the interlay: the random writer (every kind of write) and the
+ * ledger (acknowledged writes to check for afterwards). One per test file; stopping is
+ * idempotent and asserts the writer saw no failure of the interlay.
+ */
+export class AppTraffic {
+  private writer?: RandomWriter;
+  ledger?: Ledger;
+
+  start(port: number, opts: { keysPerFamily: number; clients: number }): void {
+    this.writer = new RandomWriter({ port, ...opts }).start();
+    this.ledger = new Ledger(port).start();
+  }
+
+  /** Resolves once the writer has `n` operations answered. */
+  until(n: number): Promise<void> {
+    return this.writer!.until(n);
+  }
+
+  async stop(): Promise<void> {
+    const stats = await this.writer?.stop();
+    await this.ledger?.stop();
+    this.writer = undefined;
+    expect(stats?.failures ?? []).toEqual([]);
+  }
 }
 
 /** Fills a server with `n` keys of several types (some with TTLs). */

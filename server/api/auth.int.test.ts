@@ -116,7 +116,7 @@ describe.each(await dbKinds())('auth, users, tokens and audit on %s', (kind) => 
     const r = await api.call('GET', '/api/v1/audit?object_type=user', { token: api.adminToken });
     expect(r.status).toBe(200);
     const actions = r.body.entries.map((e: { action: string }) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['user.bootstrap', 'user.create', 'user.update', 'user.delete', 'session.login']));
+    expect(actions).toEqual(expect.arrayContaining(['user.bootstrap', 'user.create', 'user.update', 'user.delete', 'user.login']));
     expect(r.body.entries.find((e: { action: string }) => e.action === 'user.create').actor).toBe('admin');
   });
 });

@@ -36,7 +36,7 @@ describe.each(await dbKinds())('sign-in throttling on %s', (kind) => {
     expect((await login('other', 'right-password')).status).toBe(200);
 
     // Refusals are audited, coalesced: the first at once, the rest counted into the next row.
-    const audited = await api.ctx.prisma.auditLog.findMany({ where: { action: 'session.throttled', objectId: 'victim' } });
+    const audited = await api.ctx.prisma.auditLog.findMany({ where: { action: 'user.login_throttled', objectId: 'victim' } });
     expect(audited).toHaveLength(1);
     expect(audited[0]).toMatchObject({ actorName: 'anonymous', details: { scope: 'user', refused: 1 } });
 

@@ -81,8 +81,8 @@ describe.each(await dbKinds())('compatibility reports API on %s', (kind) => {
     const pass = rep.findings.find((f: { severity: string }) => f.severity === 'pass');
     expect((await api.call('POST', `/api/v1/compatibility-reports/${id}/findings/${pass.check}/acknowledge`, { token: approver, body: { notes: 'x' } })).status).toBe(409);
     expect((await api.call('POST', `/api/v1/compatibility-reports/${id}/findings/nope/acknowledge`, { token: approver, body: { notes: 'x' } })).status).toBe(404);
-    const audit = await api.call('GET', '/api/v1/audit?object_type=compat-report', { token: api.adminToken });
-    expect(audit.body.entries.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['compat-report.create', 'compat-report.acknowledge']));
+    const audit = await api.call('GET', '/api/v1/audit?object_type=compat_report', { token: api.adminToken });
+    expect(audit.body.entries.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['compat_report.create', 'compat_report.acknowledge']));
   });
 
   it('re-runs in place and keeps acknowledgements whose check and severity are unchanged', async () => {

@@ -110,6 +110,15 @@ describe.each(await dbKinds())('interlay routing API on %s', (kind) => {
       .map((e: { details: { from: string; to: string } }) => `${e.details.from}>${e.details.to}`);
     expect(moves.reverse()).toEqual(['source>dual_write', 'dual_write>target_primary', 'target_primary>target', 'target>dual_write']);
     expect((await api.call('GET', '/api/v1/interlays/live/shadow-divergences', { token: viewer })).body).toEqual({ id: 'live', divergences: [] });
+
+    // The history keeps the live path's series (mirror ops, lag, queue…) while it mirrors.
+    let last: Record<string, unknown> | undefined;
+    for (let i = 0; i < 30 && last?.mirror_ops_per_sec === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const h = await api.call('GET', '/api/v1/interlays/live/metrics/history', { token: viewer });
+      last = h.body.points[h.body.points.length - 1];
+    }
+    expect(last).toMatchObject({ mirror_ops_per_sec: expect.any(Number), lag_ms: expect.any(Number), queue_depth: expect.any(Number), pending_syncs: expect.any(Number) });
   });
 
   it('comes back in its stage, with its target, after a console restart', async () => {
