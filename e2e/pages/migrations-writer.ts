@@ -20,10 +20,6 @@ export interface WriterReport {
 export class AckWriter {
   private readonly client: Redis;
   private stopped = false;
-  private paused: Promise<void> | null = null;
-  private unpause: (() => void) | null = null;
-  /** A round is in flight (set and checked with no await between the pause check and the writes). */
-  private busy = false;
   private loop: Promise<void> | undefined;
   private seq = 0;
   /** SET key → value, for every acknowledged SET. */
@@ -59,20 +55,7 @@ export class AckWriter {
     return this;
   }
 
-  /** Holds the loop; resolves once the round in flight is answered. */
-  async pause(): Promise<void> {
-    this.paused ??= new Promise((r) => (this.unpause = r));
-    while (this.busy) await new Promise((r) => setTimeout(r, 10));
-  }
-
-  resume(): void {
-    this.unpause?.();
-    this.paused = null;
-    this.unpause = null;
-  }
-
   async stop(): Promise<WriterReport> {
-    this.resume();
     this.stopped = true;
     await this.loop;
     this.client.disconnect();
@@ -113,9 +96,6 @@ export class AckWriter {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      if (this.paused) await this.paused;
-      if (this.stopped) return;
-      this.busy = true;
       const n = ++this.seq;
       const key = `${this.prefix}:str:${n}`;
       const counter = `${this.prefix}:cnt:${n % COUNTERS}`;
@@ -132,7 +112,6 @@ export class AckWriter {
       } catch (e) {
         this.failures.push((e as Error).message);
       }
-      this.busy = false;
       if (this.pauseMs) await new Promise((r) => setTimeout(r, this.pauseMs));
     }
   }
