@@ -5,7 +5,8 @@
  * operator starts execution, watches the dashboard, walks the canary plan, verifies and
  * accepts the target and completes with type-to-confirm. An app-like writer runs through
  * the interlay the whole time. At completion the source and the target are identical
- * (full comparison), and every write the writer saw acknowledged is on the target.
+ * (full comparison), and every write the writer saw acknowledged is on the target. A viewer
+ * then sees it all without a single action button.
  */
 import type { Page } from '@playwright/test';
 import { compareServers } from '../test/compare';
@@ -154,6 +155,8 @@ test.describe('guided migration: the whole runbook', () => {
     const report = await writer.stop();
     expect(report.failures).toEqual([]);
     expect(report.acknowledged).toBeGreaterThan(250);
+    // Every write the application saw acknowledged is on the target, which now serves it.
+    expect(await writer.missingOn(lab.tgt.host, lab.tgt.port)).toEqual([]);
 
     await operator.getByTestId('acceptance-verify').click();
     await expect(operator.getByTestId('acceptance-met')).toHaveText('met', { timeout: 120_000 });
@@ -167,8 +170,7 @@ test.describe('guided migration: the whole runbook', () => {
     await expect(operator.getByTestId('window-open')).toBeVisible();
     await expect(operator.getByTestId('rollback-run')).toBeVisible();
 
-    // Nothing the application wrote is missing on the target, and the two sides hold the same keys and values.
-    expect(await writer.missingOn(lab.tgt.host, lab.tgt.port)).toEqual([]);
+    // The two sides hold the same keys, types, values and TTLs.
     // The last writes on the target reach the source through the mirror: wait for it to drain.
     const differences = async () => {
       const d = await compareServers(lab.src, lab.tgt, { dbs: [0] });
@@ -181,5 +183,27 @@ test.describe('guided migration: the whole runbook', () => {
 
     await ui.page.getByTestId('tab-history').click();
     await expect(ui.page.getByTestId('run-history')).toContainText('accepting → completed');
+  });
+
+  test('a viewer sees the run, its dashboard and history, and no action', async ({ browser }) => {
+    const page = await lab.signIn(browser, lab.viewer);
+    try {
+      const ui = new MigrationsPage(page);
+      await ui.gotoList();
+      await expect(page.getByTestId('new-migration')).toHaveCount(0);
+      await expect(ui.row(runId).getByTestId('migration-row-state')).toHaveText('completed');
+      await ui.open(runId);
+      await expect(page.getByTestId('window-open')).toBeVisible();
+      await expect(page.getByTestId('rollback-run')).toHaveCount(0);
+      await ui.showStep('execute');
+      await expect(page.getByTestId('copy-progress')).toBeVisible();
+      await expect(page.getByTestId('pause-run')).toHaveCount(0);
+      await ui.showStep('setup');
+      await expect(page.getByTestId('setup-submit')).toHaveCount(0);
+      await page.getByTestId('tab-history').click();
+      await expect(page.getByTestId('run-history')).toContainText('awaiting review → approved');
+    } finally {
+      await page.context().close();
+    }
   });
 });

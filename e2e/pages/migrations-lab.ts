@@ -2,7 +2,7 @@
  * The world a migration spec runs in, seeded through the API: a source and a target
  * redis-server of the spec's own (the source filled with app-like data), their endpoints,
  * an interlay in front of the source that serves clients without AUTH on loopback (the
- * writer's way in), and an operator and an approver who sign in through the browser.
+ * writer's way in), and an operator, an approver and a viewer who sign in through the browser.
  * `down()` removes everything, also after a failed assertion.
  */
 import { expect, type APIRequest, type APIRequestContext, type Browser, type Page } from '@playwright/test';
@@ -27,6 +27,7 @@ export class MigrationLab {
   readonly interlay: string;
   readonly operator: LabUser;
   readonly approver: LabUser;
+  readonly viewer: LabUser;
   private readonly runs: string[] = [];
   /** The admin's API client, for seeding and clean-up; the lab's own, so it outlives any one hook. */
   private request!: APIRequestContext;
@@ -40,6 +41,7 @@ export class MigrationLab {
     this.interlay = `mig-il-${suffix}`;
     this.operator = { username: `mig-operator-${suffix}`, password: 'operator-password-1' };
     this.approver = { username: `mig-approver-${suffix}`, password: 'approver-password-1' };
+    this.viewer = { username: `mig-viewer-${suffix}`, password: 'viewer-password-1' };
   }
 
   async up(): Promise<void> {
@@ -56,7 +58,7 @@ export class MigrationLab {
       data: { id: this.interlay, endpoint: this.source, port: this.interlayPort, start: true, settings: { allow_unauthenticated: { acknowledged: true, reason: 'e2e app-like writer on loopback' } } },
     });
     expect(il.status(), await il.text()).toBe(201);
-    for (const [u, role] of [[this.operator, 'operator'], [this.approver, 'approver']] as const) {
+    for (const [u, role] of [[this.operator, 'operator'], [this.approver, 'approver'], [this.viewer, 'viewer']] as const) {
       const r = await this.request.post('/api/v1/users', { headers: auth, data: { username: u.username, password: u.password, role } });
       expect(r.status(), await r.text()).toBe(201);
     }
@@ -155,7 +157,7 @@ export class MigrationLab {
     }
     await this.request.post(`/api/v1/interlays/${this.interlay}/stop`, { headers: auth, data: { drain_timeout_ms: 0 } });
     await this.request.delete(`/api/v1/interlays/${this.interlay}`, { headers: auth });
-    for (const u of [this.operator, this.approver]) await this.request.delete(`/api/v1/users/${u.username}`, { headers: auth });
+    for (const u of [this.operator, this.approver, this.viewer]) await this.request.delete(`/api/v1/users/${u.username}`, { headers: auth });
     for (const e of [this.source, this.target]) await this.request.delete(`/api/v1/endpoints/${e}`, { headers: auth });
     await Promise.all([this.src?.stop(), this.tgt?.stop()]);
     await this.request.dispose();
