@@ -80,6 +80,9 @@ test.describe('guided migration: the whole runbook', () => {
     await expect(ui.panel('review').locator('[data-testid$="-ack"]')).toHaveCount(0);
     await ui.showStep('approve');
     await expect(operator.getByTestId('approve-run')).toHaveCount(0);
+    // The approver's page, open all along and never reloaded, followed live.
+    await expect(other.state()).toHaveText('awaiting review');
+    await expect(other.eventFeed()).toContainText('preparing → awaiting review (review ready)');
   });
 
   test('the approver reviews the findings, acknowledges the warnings and approves', async () => {
@@ -125,8 +128,8 @@ test.describe('guided migration: the whole runbook', () => {
     await expect(operator.getByTestId('side-target')).toBeVisible();
     await expect.poll(async () => Number((await operator.getByTestId('metric-ops').textContent())?.replace(/,/g, '')), { timeout: 20_000 }).toBeGreaterThan(0);
     await ui.waitState('synced', 120_000);
-    // In sync, the run moves on to its traffic step; the dashboard stays one click away.
-    await expect(ui.panel('traffic')).toBeVisible();
+    // In sync, the run stands at its traffic step; the dashboard stays one click away.
+    await expect(operator.getByTestId('step-traffic')).toHaveAttribute('data-progress', 'true');
     await ui.showStep('execute');
     await expect(operator.getByTestId('metric-in-sync')).toHaveText('yes');
     await expect(operator.getByTestId('copy-progress')).toContainText('done');
@@ -167,6 +170,7 @@ test.describe('guided migration: the whole runbook', () => {
 
     await ui.typeToConfirm('complete-run', RUN_NAME);
     await ui.waitState('completed');
+    await ui.showStep('window');
     await expect(operator.getByTestId('window-open')).toBeVisible();
     await expect(operator.getByTestId('rollback-run')).toBeVisible();
 

@@ -117,9 +117,10 @@ function RunStepper({ run }: { run: RunView }) {
   // reachable as soon as there is something to approve or verify.
   const ahead: Partial<Record<RunView['state'], RunbookStep>> = { awaiting_review: 'approve', synced: 'accept', shifting: 'accept' };
   const reachable = Math.max(stepIndex(current), stepIndex(ahead[run.state] ?? 'setup'));
-  const [chosen, setChosen] = useState<{ step: RunbookStep; at: RunbookStep } | null>(null);
-  // A choice holds until the run moves on to another step.
-  const shown = chosen && chosen.at === current ? chosen.step : current;
+  // Until someone picks a step, the panel follows the run; a pick holds (on-call watching the
+  // dashboard is not moved away when the run gets in sync), until the next pick.
+  const [chosen, setChosen] = useState<RunbookStep | null>(null);
+  const shown = chosen ?? current;
   const finished = run.state === 'closed';
   const active = finished ? RUNBOOK_STEPS.length : stepIndex(current);
   const failedAt = run.state === 'failed' ? active : -1;
@@ -127,7 +128,7 @@ function RunStepper({ run }: { run: RunView }) {
     <Stack gap="md">
       <Stepper
         active={active}
-        onStepClick={(i) => setChosen({ step: RUNBOOK_STEPS[i]!.key, at: current })}
+        onStepClick={(i) => setChosen(RUNBOOK_STEPS[i]!.key)}
         size="sm"
         iconSize={30}
         allowNextStepsSelect={false}
