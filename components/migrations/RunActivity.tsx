@@ -35,7 +35,7 @@ export function EventFeed({ runId }: { runId: string }) {
                   <Table.Td w={170} style={{ whiteSpace: 'nowrap' }}>
                     {formatDateTime(e.at)}
                   </Table.Td>
-                  <Table.Td w={90}>
+                  <Table.Td w={110}>
                     <Badge size="sm" variant="light" color={EVENT_COLORS[e.type]}>
                       {e.type.replace(/_/g, ' ')}
                     </Badge>

@@ -129,8 +129,8 @@ function RunStepper({ run }: { run: RunView }) {
       <Stepper
         active={active}
         onStepClick={(i) => setChosen(RUNBOOK_STEPS[i]!.key)}
-        size="sm"
-        iconSize={30}
+        size="xs"
+        iconSize={26}
         allowNextStepsSelect={false}
         data-testid="run-stepper"
       >

@@ -18,7 +18,8 @@ describe('describeEvent', () => {
   });
 
   it('names progress milestones, checks, error key bursts and monitor alerts', () => {
-    expect(describeEvent({ ...base, type: 'progress', data: { milestone: 'copy', percent: 50 } })).toBe('copy 50%');
+    expect(describeEvent({ ...base, type: 'progress', data: { milestone: 'copy_50', percent: 50 } })).toBe('copy 50%');
+    expect(describeEvent({ ...base, type: 'progress', data: { milestone: 'mirror_drained', detail: 'lag 0 ms' } })).toBe('mirror drained — lag 0 ms');
     expect(describeEvent({ ...base, type: 'check', data: { name: 'mirror_lag', ok: false, detail: '1200 ms > 1000 ms' } })).toBe('mirror lag: not met — 1200 ms > 1000 ms');
     expect(describeEvent({ ...base, type: 'error_keys', data: { unresolved: 12, new: 10 } })).toBe('10 new error keys (12 unresolved)');
     expect(describeEvent({ ...base, type: 'monitor', data: { metric: 'p99_ms', value: 250, threshold: 100, detail: 'for 30 s' } })).toBe('p99 ms 250 above 100: for 30 s');

@@ -12,8 +12,11 @@ export function describeEvent(e: MigrationEvent): string {
       return `${words(e.data.from)} → ${words(e.data.to)} (${words(e.data.event)})${e.data.reason ? `: ${e.data.reason}` : ''}`;
     case 'check':
       return `${words(e.data.name)}: ${e.data.ok ? 'ok' : 'not met'}${e.data.detail ? ` — ${e.data.detail}` : ''}`;
-    case 'progress':
-      return `${words(e.data.milestone)}${e.data.percent !== undefined ? ` ${e.data.percent}%` : ''}${e.data.detail ? ` — ${e.data.detail}` : ''}`;
+    case 'progress': {
+      // Milestones may carry their number already (`copy_50`): "copy 50%", not "copy 50 50%".
+      const m = words(e.data.milestone).replace(/ (\d+)$/, '');
+      return `${m}${e.data.percent !== undefined ? ` ${e.data.percent}%` : ''}${e.data.detail ? ` — ${e.data.detail}` : ''}`;
+    }
     case 'traffic':
       return `traffic ${words(e.data.from)} → ${words(e.data.to)}${e.data.canary_percent !== undefined ? ` (${e.data.canary_percent}% of reads)` : ''}${e.data.forced ? ' (forced)' : ''}${e.data.reason ? `: ${e.data.reason}` : ''}`;
     case 'error_keys':
