@@ -14,8 +14,7 @@ import { ErrorKeysPanel } from '@/components/copy-jobs/ErrorKeysPanel';
 import { useCopyJob } from '@/components/copy-jobs/hooks';
 import { useCan } from '@/lib/client/auth';
 import { formatMicros, formatMs, formatNumber } from '@/lib/client/format';
-import { hasMovedData } from '@/lib/workflow/state';
-import type { MetricsView, RunView } from '@/lib/client/migration-types';
+import { hasMovedData, type MetricsView, type RunView } from '@/lib/client/migration-types';
 import { useMetrics, useMetricSamples, useRunAction, type MetricsPoint } from './hooks';
 import { StartExecution } from './ReviewPanels';
 

@@ -7,26 +7,22 @@ import type { RunState } from '@/lib/workflow/state';
 import type { DataMovement, StrategyType } from '@/lib/workflow/schema';
 import type { WriteConsistency } from '@/lib/migration/stages';
 
-export { allowedEvents, canRollback, isTerminal, phaseOf, ROLLBACK_FROM, SETUP_EDITABLE, PAUSABLE, RUN_STATES, type RunEvent, type RunState, type Phase } from '@/lib/workflow/state';
+export { canRollback, hasMovedData, SETUP_EDITABLE, RUN_STATES, type RunState } from '@/lib/workflow/state';
 export {
   setupSchema,
   STRATEGY_TYPES,
   DATA_MOVEMENTS,
   CANARY_WRITE_MODES,
   migrationRoom,
-  rollbackWindowMs,
   type AcceptanceView,
   type ChecksView,
   type DataMovement,
-  type ErrorKeyItem,
   type MetricsView,
   type MigrationEvent,
   type MigrationSetup,
   type MigrationSetupInput,
   type PlanStep,
-  type RollbackOutcome,
   type RunView,
-  type SideMetrics,
   type StrategyType,
   type TransitionView,
 } from '@/lib/workflow/schema';
