@@ -11,6 +11,7 @@ import { useRouter } from 'next/navigation';
 import { applyServerErrors } from '@/components/ui/apply-server-errors';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
 import { useEndpoints } from '@/components/endpoints/hooks';
+import { parseDbMapping } from '@/lib/client/db-mapping';
 import { useCreateCopyJob } from './hooks';
 import { KNOWN_TYPES, POLICY_HELP, type CreateCopyJobBody } from './types';
 
@@ -26,19 +27,6 @@ interface Values {
   mb_per_sec: number | string;
   batch_size: number | string;
   concurrency: number | string;
-}
-
-/** "0:0, 1:5" → {"0": 0, "1": 5}; undefined when empty; throws on bad input. */
-export function parseDbMapping(text: string): Record<string, number> | undefined {
-  const t = text.trim();
-  if (!t) return undefined;
-  const out: Record<string, number> = {};
-  for (const part of t.split(/[,\s]+/).filter(Boolean)) {
-    const m = /^(\d+)(?::|->|=)(\d+)$/.exec(part);
-    if (!m) throw new Error(`"${part}" is not source:target (e.g. 0:0)`);
-    out[m[1]!] = Number(m[2]);
-  }
-  return out;
 }
 
 const num = (v: number | string) => (v === '' || v === undefined ? undefined : Number(v));
