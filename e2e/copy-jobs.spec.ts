@@ -66,7 +66,7 @@ test.describe('copy jobs', () => {
     await expect(page.getByTestId('no-error-keys')).toBeVisible();
     const { download, text } = await ui.exportErrorKeys('csv');
     expect(download.suggestedFilename()).toBe(`copy-job-${jobId}-error-keys.csv`);
-    expect(text.split('\r\n')[0]).toBe('id,target,target_endpoint,db,key,key_encoding,type,size,error_class,message,retryable,attempts,first_seen,last_seen,resolved,resolved_at,resolution_note');
+    expect(text.split('\r\n')[0]).toBe('id,origin,target,target_endpoint,db,key,key_encoding,type,size,error_class,message,retryable,attempts,first_seen,last_seen,resolved,resolved_at,resolution_note');
 
     await ui.runVerification('full');
     await expect(page.getByTestId('verification-differences')).toHaveText('0 differences');
