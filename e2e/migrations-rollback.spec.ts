@@ -57,6 +57,9 @@ test.describe('guided migration: rollback from target_primary', () => {
     await ui.typeToConfirm('rollback-run', RUN_NAME, 'e2e drill: back to the source');
     await ui.waitState('rolled back', 120_000);
     await expect(operator.getByTestId('rollback-outcome')).toContainText('e2e drill: back to the source');
+    // Stage by stage: target primary → dual write (drained and compared) → source.
+    await expect(operator.getByTestId('rollback-outcome')).toContainText(/dual write\s*source/);
+    await expect(operator.getByTestId('rollback-verification')).toContainText('keys checked');
     // The comparison ran while the writer went on, so its count may be off by writes in flight; the writer's own check below is exact.
     await expect(operator.getByTestId('rollback-result')).toBeVisible();
     await expect(operator.getByTestId('rollback-run')).toHaveCount(0);
