@@ -6,9 +6,10 @@
 'use client';
 
 import { useState } from 'react';
-import { Anchor, Badge, Button, Card, Checkbox, Group, Modal, ScrollArea, SegmentedControl, Stack, Table, Text, Textarea, TextInput, Title, Tooltip } from '@mantine/core';
+import { Badge, Button, Card, Checkbox, Group, Modal, ScrollArea, SegmentedControl, Stack, Table, Text, Textarea, TextInput, Title, Tooltip } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
-import { IconDownload, IconRefresh } from '@tabler/icons-react';
+import { IconRefresh } from '@tabler/icons-react';
+import { ExportLinks } from '@/components/ui/ExportLinks';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
 import { notifySuccess } from '@/components/ui/notify';
 import { apiUrl } from '@/lib/client/api';
@@ -74,18 +75,7 @@ export function ErrorKeysPanel({ job }: { job: CopyJobView }) {
               ({formatNumber(counts.unresolved)} unresolved, {formatNumber(counts.resolved)} resolved)
             </Text>
           </Title>
-          <Group gap="xs">
-            <Anchor href={exportHref('csv')} download data-testid="export-error-keys-csv" size="sm">
-              <Group gap={4}>
-                <IconDownload size={14} /> CSV
-              </Group>
-            </Anchor>
-            <Anchor href={exportHref('jsonl')} download data-testid="export-error-keys-jsonl" size="sm">
-              <Group gap={4}>
-                <IconDownload size={14} /> JSONL
-              </Group>
-            </Anchor>
-          </Group>
+          <ExportLinks href={exportHref} testId="export-error-keys" />
         </Group>
         <Group gap="xs">
           <Badge variant={cls === undefined ? 'filled' : 'light'} color="gray" style={{ cursor: 'pointer' }} onClick={() => (setCls(undefined), resetPage())}>

@@ -6,9 +6,9 @@
 'use client';
 
 import { useState } from 'react';
-import { Anchor, Badge, Button, Card, Group, NumberInput, ScrollArea, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { IconDownload } from '@tabler/icons-react';
+import { Badge, Button, Card, Group, NumberInput, ScrollArea, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
+import { ExportLinks } from '@/components/ui/ExportLinks';
 import { StatusBadge } from '@/components/ui/StatusBadge';
 import { notifySuccess } from '@/components/ui/notify';
 import { apiUrl } from '@/lib/client/api';
@@ -163,18 +163,7 @@ export function VerificationPanel({ job }: { job: CopyJobView }) {
               {d.mismatches.length > 0 && (
                 <>
                   <Group justify="space-between">
-                    <Group gap="xs">
-                      <Anchor href={exportHref('csv')} download size="sm">
-                        <Group gap={4}>
-                          <IconDownload size={14} /> CSV
-                        </Group>
-                      </Anchor>
-                      <Anchor href={exportHref('jsonl')} download size="sm">
-                        <Group gap={4}>
-                          <IconDownload size={14} /> JSONL
-                        </Group>
-                      </Anchor>
-                    </Group>
+                    <ExportLinks href={exportHref} />
                     {canOperate && d.status === 'completed' && !isActive(job.status) && (
                       <Button size="xs" color="orange" onClick={doRepair} loading={repair.isPending || d.repair.status === 'running'} data-testid="repair">
                         Re-copy divergent keys

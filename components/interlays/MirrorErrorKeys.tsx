@@ -5,8 +5,9 @@
  */
 'use client';
 
-import { Anchor, Badge, Button, Card, Group, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
-import { IconDownload, IconRefresh } from '@tabler/icons-react';
+import { Badge, Button, Card, Group, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { IconRefresh } from '@tabler/icons-react';
+import { ExportLinks } from '@/components/ui/ExportLinks';
 import { ErrorAlert } from '@/components/ui/ErrorAlert';
 import { notifySuccess } from '@/components/ui/notify';
 import { keyText } from '@/components/copy-jobs/types';
@@ -40,16 +41,7 @@ export function MirrorErrorKeys({ id }: { id: string }) {
             </Text>
           </Title>
           <Group gap="sm">
-            <Anchor href={exportHref('csv')} download size="sm">
-              <Group gap={4}>
-                <IconDownload size={14} /> CSV
-              </Group>
-            </Anchor>
-            <Anchor href={exportHref('jsonl')} download size="sm">
-              <Group gap={4}>
-                <IconDownload size={14} /> JSONL
-              </Group>
-            </Anchor>
+            <ExportLinks href={exportHref} />
             {canOperate && (
               <Button size="xs" variant="light" leftSection={<IconRefresh size={14} />} onClick={() => void onRetry().catch(() => undefined)} loading={retry.isPending} disabled={total === 0}>
                 Re-sync all from the primary

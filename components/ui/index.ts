@@ -10,3 +10,4 @@ export { notifyError, notifySuccess } from './notify';
 export { ListEmpty, PageLoader } from './PageStates';
 export { StatCard } from './StatCard';
 export { TransitionsTable, type TransitionRow } from './TransitionsTable';
+export { ExportLinks, type ExportLinksProps } from './ExportLinks';
