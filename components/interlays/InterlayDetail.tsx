@@ -151,7 +151,7 @@ export function InterlayDetail({ id }: { id: string }) {
           </ChartCard>
           <ChartCard title="Command mix (since start)">
             {commands.length ? (
-              <BarChart h={220} data={commands} dataKey="command" series={[{ name: 'count', color: 'indigo.6' }]} orientation="vertical" yAxisProps={{ width: 110 }} tickLine="none" />
+              <BarChart h={220} data={commands} dataKey="command" series={[{ name: 'count', color: 'indigo.6' }]} orientation="vertical" yAxisProps={{ width: 110, interval: 0 }} tickLine="none" />
             ) : (
               <Center h={220}>
                 <Text c="dimmed" size="sm">
