@@ -212,7 +212,6 @@ export async function runTestRun(r: Resources, req: TestRunRequest, copier: Samp
     result.copied = copy.created.length;
     result.bytes = copy.bytes;
     result.duration_ms = round(copy.ms, 1);
-    result.errors = copy.errors.slice(0, 100).map((e) => ({ db: e.db, key: displayKey(e.key), message: e.message }));
     if (copy.ms > 0 && copy.created.length > 0) {
       const secs = copy.ms / 1000;
       result.throughput = { keys_per_sec: round(copy.created.length / secs, 1), bytes_per_sec: round(copy.bytes / secs, 0) };
@@ -234,9 +233,11 @@ export async function runTestRun(r: Resources, req: TestRunRequest, copier: Samp
       created = created.filter((k) => !differing.has(ids(k)));
       const recopy = await copier.copy(srcRole.settings, tgtRole.settings, again, { fallback: r.options.fallback });
       created.push(...recopy.created);
+      copy.errors.push(...recopy.errors);
       const second = await copier.verify(srcRole.settings, tgtRole.settings, recopy.created);
       verify = { checked: verify.checked, mismatches: second.mismatches };
     }
+    result.errors = copy.errors.slice(0, 100).map((e) => ({ db: e.db, key: displayKey(e.key), message: e.message }));
     result.mismatched = verify.mismatches.length;
     result.verified = verify.checked - verify.mismatches.length;
     result.mismatches = verify.mismatches.slice(0, 100).map((m) => ({ db: m.db, key: displayKey(m.key), kind: m.kind, detail: m.detail }));
