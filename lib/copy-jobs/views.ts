@@ -2,7 +2,7 @@
  * What the API answers about jobs, error keys and verifications (snake_case, keys as
  * text or base64), built from database rows. The browser imports these types only.
  */
-import type { CopyProgress } from '../copy/types';
+import { differenceCount, type CopyProgress } from '../copy/types';
 import { keyToJson, type KeyJson } from './keys';
 import type { JobRow, VerificationRow } from './resources';
 import type { CopyJobOptions } from './schema';
@@ -205,7 +205,7 @@ export function verificationView(v: VerificationRow): VerificationView {
     ttl_tolerance_ms: v.ttlToleranceMs,
     status: v.status as VerificationView['status'],
     counts,
-    differences: counts.missing + counts.type_mismatch + counts.value_mismatch + counts.ttl_mismatch,
+    differences: differenceCount(counts),
     truncated: v.truncated,
     error: v.error,
     repair: { status: v.repairStatus, repaired: v.repaired, failed: v.repairFailed, removed: v.repairRemoved, rescanned: v.repairRescanned, message: v.repairMessage },

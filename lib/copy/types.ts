@@ -304,6 +304,11 @@ export interface VerificationResult {
   truncated: boolean;
 }
 
+/** Keys a verification found different in any way (missing, type, value or TTL). */
+export function differenceCount(c: Pick<VerificationResult, 'missing' | 'type_mismatch' | 'value_mismatch' | 'ttl_mismatch'>): number {
+  return c.missing + c.type_mismatch + c.value_mismatch + c.ttl_mismatch;
+}
+
 export interface RepairResult {
   repaired: number;
   /** Keys gone from the source since verification (nothing to copy; deleted on the target). */

@@ -12,7 +12,7 @@
  */
 import { SYSTEM_ACTOR, type Actor } from '../auth/roles';
 import { verify } from '../copy';
-import type { VerificationResult } from '../copy/types';
+import { differenceCount } from '../copy/types';
 import { buildSpec } from '../copy-jobs/spec';
 import { copyOptions } from './plan';
 import { delay, type RunRow, type WorkflowResources } from './resources';
@@ -62,7 +62,7 @@ async function recheck(res: WorkflowResources, setup: MigrationSetup, keys: { ke
   for (let i = 0; i < RECHECKS && left.length > 0; i++) {
     await delay(RECHECK_PAUSE_MS);
     const r = await verify(spec, { mode: 'full', keys: unique(left), ttlToleranceMs, maxMismatches: LISTED, log: res.log });
-    found = { differences: differencesOf(r), missing: r.missing };
+    found = { differences: differenceCount(r), missing: r.missing };
     left = r.mismatches.map((m) => ({ key: m.key, db: m.db }));
   }
   return found;
@@ -74,15 +74,11 @@ function unique(keys: { key: Buffer; db: number }[]): { key: Buffer; db: number 
   return [...seen.values()];
 }
 
-function differencesOf(r: VerificationResult): number {
-  return r.missing + r.type_mismatch + r.value_mismatch + r.ttl_mismatch;
-}
-
 async function compareDirect(res: WorkflowResources, setup: MigrationSetup, mode: 'full' | 'sample', ttlToleranceMs: number): Promise<Comparison> {
   try {
     const spec = await buildSpec(res.endpoints, copyOptions(setup));
     const r = await verify(spec, { mode, ttlToleranceMs, maxMismatches: LISTED, log: res.log });
-    const out: Comparison = { verification_id: null, status: 'completed', checked: r.checked, missing: r.missing, differences: differencesOf(r) };
+    const out: Comparison = { verification_id: null, status: 'completed', checked: r.checked, missing: r.missing, differences: differenceCount(r) };
     if (out.differences === 0 || r.truncated) return out;
     return { ...out, first_differences: out.differences, ...(await recheck(res, setup, r.mismatches, ttlToleranceMs)) };
   } catch (e) {

@@ -49,6 +49,4 @@ export function stateOf(row: RunRow): RunState {
   return row.state as RunState;
 }
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref?.());
-}
+export { delay } from '../copy-jobs/resources';
