@@ -22,7 +22,7 @@ import { RedisClientError } from '../redis/errors';
 import { RespError, type RespValue } from '../resp/types';
 import { encodeKeyCommands, encodeRestores, keyCommand } from './encode';
 import { classifyReply, CONFLICT_CLASSES, isPayloadRejection, isTransientReply, throwIfTransient, TransientError } from './errors';
-import { probeExpiryRead, readDumps, type DumpRead, type ExpiryRead } from './expiry';
+import { probeExpiryRead, readDumps, SourceClock, type DumpRead, type ExpiryRead } from './expiry';
 import { Link } from './link';
 import { copyTyped, mergeExisting, type KeyOutcome, type TypedOptions } from './typed';
 import { DEFAULTS, type BigKeyProbe, type ConflictPolicy, type CopySpec, type DbCounts, type ErrorClass, type ErrorKeyRecord } from './types';
@@ -58,6 +58,9 @@ export class DbContext {
   readonly maxSmallDump: number;
   readonly srcSide: Link;
   readonly scan: Link;
+  /** The source's clock (expiry.ts), read on a connection of its own. */
+  readonly srcClock: Link;
+  readonly clock: SourceClock;
   readonly tgts: Link[];
   readonly tgtSide: Link[];
   private guardTrips = 0;
@@ -77,6 +80,8 @@ export class DbContext {
     this.dump = new Link(spec.source, srcDb, name, { maxBulkLength: Math.max(this.maxSmallDump, GUARD_MIN_BULK) });
     this.srcSide = new Link(spec.source, srcDb, name);
     this.scan = new Link(spec.source, srcDb, name);
+    this.srcClock = new Link(spec.source, srcDb, name);
+    this.clock = new SourceClock(this.srcClock);
     this.tgts = spec.targets.map((t) => new Link(t, tgtDb, name));
     this.tgtSide = spec.targets.map((t) => new Link(t, tgtDb, name));
   }
@@ -98,7 +103,7 @@ export class DbContext {
   /** Watches the source's run_id on every (re)connection; `onRestart` fires when it changes. */
   watchSource(runId: string, onRestart: (newRunId: string) => void): void {
     let known = runId;
-    for (const l of [this.src, this.dump, this.srcSide, this.scan]) {
+    for (const l of [this.src, this.dump, this.srcSide, this.scan, this.srcClock]) {
       l.onRunId = (id) => {
         if (id !== '' && known !== '' && id !== known) {
           known = id;
@@ -137,11 +142,11 @@ export class DbContext {
 
   /** Drops every connection so the next use reconnects (after a transient failure). */
   reset(): void {
-    for (const l of [this.src, this.dump, this.srcSide, this.scan, ...this.tgts, ...this.tgtSide]) l.reset();
+    for (const l of [this.src, this.dump, this.srcSide, this.scan, this.srcClock, ...this.tgts, ...this.tgtSide]) l.reset();
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.src, this.dump, this.srcSide, this.scan, ...this.tgts, ...this.tgtSide].map((l) => l.close()));
+    await Promise.all([this.src, this.dump, this.srcSide, this.scan, this.srcClock, ...this.tgts, ...this.tgtSide].map((l) => l.close()));
   }
 }
 
@@ -390,7 +395,8 @@ async function dumpKeys(ctx: DbContext, link: Link, keys: Buffer[], state: Uint8
   const idx = todo(state);
   if (idx.length === 0) return { idx, read: { payloads: [], left: new Float64Array(0), errors: [], at: performance.now() } };
   const sel = idx.map((i) => keys[i]);
-  return { idx, read: await readDumps(link, sel, await ctx.expiryRead(sel[0])) };
+  const mode = await ctx.expiryRead(sel[0]);
+  return { idx, read: await readDumps(link, sel, mode, mode === 'pttl' ? undefined : ctx.clock) };
 }
 
 /**

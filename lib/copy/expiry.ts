@@ -17,6 +17,14 @@
  *   again (small replies, quick) until the window is narrow, or taken as of the window's
  *   start (the target may then expire a little early, never late).
  * - 'pttl' (no TIME either, e.g. an ACL without it): PTTL as of the last reply.
+ *
+ * The second trap: Redis answers the commands of one read, then writes the replies out
+ * only before its event loop sleeps. A slow command of another client handled in the same
+ * turn holds replies already answered, TIME's included: they arrive as old as the stall,
+ * and the TIME in them says so no more than the PTTLs do. So a SourceClock reads the
+ * source's clock on a connection of its own (a TIME answered within STALL_MS pins
+ * "source clock − local clock"), and the replies count as answered no later than the
+ * clock says the source stood when they arrived.
  */
 import { encodeCommand } from '../resp/encode';
 import { RespError, type RespValue } from '../resp/types';
@@ -40,6 +48,53 @@ const TIME = encodeCommand(['TIME']);
 const STALL_MS = 100;
 /** PTTL re-reads after a stall before settling for the window's start. */
 const REREADS = 3;
+/** A clock reading older than this is taken again (a step of the source's wall clock shows within it). */
+const CLOCK_READ_MS = 1000;
+
+/**
+ * The source's clock seen from here: `offset` = source ms − performance.now(), from a
+ * TIME answered within STALL_MS of being sent. TIME was answered after it was sent, so
+ * the offset taken against the send time is an upper bound, off by at most the round
+ * trip: `latest(t)` never says the source stood earlier than it did, and TTLs measured
+ * against it err towards expiring early, never late.
+ */
+export class SourceClock {
+  private offset: number | undefined;
+  private rtt = Infinity;
+  private readAt = -Infinity;
+  private reading: Promise<void> | undefined;
+
+  /** `link`: a connection of the clock's own, so its TIME never queues behind a batch. */
+  constructor(private readonly link: Link) {}
+
+  /** A TIME reply (source ms) to a command sent at `sent` that arrived at `arrived` (performance.now()). */
+  note(sent: number, arrived: number, sourceMs: number): void {
+    const rtt = arrived - sent;
+    if (rtt > STALL_MS) return; // held somewhere on the way: says nothing about when
+    if (rtt > this.rtt && arrived - this.readAt < CLOCK_READ_MS) return; // a closer recent reading stands
+    this.offset = sourceMs - sent;
+    this.rtt = rtt;
+    this.readAt = arrived;
+  }
+
+  /** Reads the clock again when the last reading is older than CLOCK_READ_MS. Never throws: a failed or slow reading is not taken. */
+  refresh(): Promise<void> {
+    if (performance.now() - this.readAt < CLOCK_READ_MS) return Promise.resolve();
+    this.reading ??= (async () => {
+      const sent = performance.now();
+      const v = await this.link.call('TIME');
+      if (!(v instanceof RespError)) this.note(sent, performance.now(), clockMs(v));
+    })()
+      .catch(() => undefined)
+      .finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  /** The latest the source's clock can read at local time `t` (performance.now()); -Infinity before any reading. */
+  latest(t: number): number {
+    return this.offset === undefined ? -Infinity : t + this.offset;
+  }
+}
 
 /** Picks how this source tells expiries, probing once with a key we are about to DUMP (ACLs may limit key patterns). */
 export async function probeExpiryRead(link: Link, key: Buffer): Promise<ExpiryRead> {
@@ -69,7 +124,8 @@ function clockMs(v: RespValue): number {
   return Number(String(s)) * 1000 + Number(String(us)) / 1000;
 }
 
-export async function readDumps(link: Link, keys: Buffer[], mode: ExpiryRead): Promise<DumpRead> {
+/** `clock`: the source's clock (modes with TIME), against which replies held after they were answered show. */
+export async function readDumps(link: Link, keys: Buffer[], mode: ExpiryRead, clock?: SourceClock): Promise<DumpRead> {
   const n = keys.length;
   const c = await link.conn();
   const left = new Float64Array(n);
@@ -88,9 +144,12 @@ export async function readDumps(link: Link, keys: Buffer[], mode: ExpiryRead): P
   };
   if (mode === 'pexpiretime') {
     // Sent in one tick, so the connection writes them together and TIME is answered last.
-    const [replies, [now]] = await Promise.all([c.sendRaw(encodeKeyCommands([DUMP, PEXPIRETIME], keys), 2 * n), c.sendRaw(TIME, 1)]);
+    const sent = performance.now();
+    const [[replies, [now]]] = await Promise.all([Promise.all([c.sendRaw(encodeKeyCommands([DUMP, PEXPIRETIME], keys), 2 * n), c.sendRaw(TIME, 1)]), clock?.refresh()]);
     const at = performance.now();
-    split(replies, clockMs(now));
+    const answered = clockMs(now);
+    clock?.note(sent, at, answered);
+    split(replies, Math.max(answered, clock?.latest(at) ?? -Infinity));
     return { payloads, left, errors, at };
   }
   if (mode === 'pttl') {
@@ -99,25 +158,34 @@ export async function readDumps(link: Link, keys: Buffer[], mode: ExpiryRead): P
     split(replies, 0);
     return { payloads, left, errors, at };
   }
-  const [[t0], replies, [t1]] = await Promise.all([c.sendRaw(TIME, 1), c.sendRaw(encodeKeyCommands([DUMP, PTTL], keys), 2 * n), c.sendRaw(TIME, 1)]);
+  let sent = performance.now();
+  const [[[t0], replies, [t1]]] = await Promise.all([
+    Promise.all([c.sendRaw(TIME, 1), c.sendRaw(encodeKeyCommands([DUMP, PTTL], keys), 2 * n), c.sendRaw(TIME, 1)]),
+    clock?.refresh(),
+  ]);
   let at = performance.now();
   split(replies, 0);
-  let window = clockMs(t1) - clockMs(t0);
-  if (window <= STALL_MS) return { payloads, left, errors, at };
-  // The source stalled while answering: a PTTL may be up to `window` old. Read the TTLs again.
+  let answered = clockMs(t1);
+  let window = answered - clockMs(t0);
   const ttl: number[] = [];
   for (let j = 0; j < n; j++) if (Number.isFinite(left[j])) ttl.push(j);
+  // The source stalled while answering: a PTTL may be up to `window` old. Read the TTLs again.
   for (let attempt = 0; attempt < REREADS && ttl.length > 0 && window > STALL_MS; attempt++) {
+    sent = performance.now();
     const [[a], again, [b]] = await Promise.all([c.sendRaw(TIME, 1), c.sendRaw(encodeKeyCommands([PTTL], ttl.map((j) => keys[j])), ttl.length), c.sendRaw(TIME, 1)]);
     at = performance.now();
-    window = clockMs(b) - clockMs(a);
+    answered = clockMs(b);
+    window = answered - clockMs(a);
     ttl.forEach((j, i) => {
       const t = again[i];
       if (typeof t === 'number') left[j] = fromReply(t, 0);
     });
   }
-  // Still stalling: take each PTTL as answered at the window's start (expire early, never late).
-  if (window > STALL_MS) for (const j of ttl) if (Number.isFinite(left[j])) left[j] -= window;
+  clock?.note(sent, at, answered);
+  // Still stalling: take each PTTL as answered at the window's start (expire early, never
+  // late); replies held after they were answered: as of the source's clock at arrival.
+  const late = (window > STALL_MS ? window : 0) + Math.max(0, (clock?.latest(at) ?? -Infinity) - answered);
+  if (late > 0) for (const j of ttl) left[j] -= late;
   return { payloads, left, errors, at };
 }
 

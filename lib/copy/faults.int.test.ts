@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RedisConnection } from '../redis/connection';
 import { startRedis, type RedisServer } from '../../test/redis-server';
-import { startOlderServerProxy, startRestoreRejectingProxy } from './fake-proxy';
+import { startHoldingProxy, startOlderServerProxy, startRestoreRejectingProxy } from './fake-proxy';
 import { CopyRun, MemoryCopyStore, repair, retryErrorKeys, verify, type Checkpoint, type CopyProgress, type RecoveryNotice } from './index';
 import { bulk, connect, diffSnapshots, fillAllTypes, ok, quietLog, snapshot, specFor, targetOf } from './test-helpers';
 import { num } from './typed';
@@ -265,6 +265,37 @@ describe('copy faults', () => {
       expect(v.ttl_mismatch).toBe(0);
     } finally {
       await proxy?.close();
+    }
+  });
+
+  // The stall above can also fall after the source answered a batch and before it wrote the
+  // replies out (another client's slow command handled in the same event-loop turn): then the
+  // batch's own TIME is as old as the stall when it arrives. A proxy holds the replies to
+  // reproduce that on cue; the clock read on a connection of its own tells how late they are.
+  it.each(['PEXPIRETIME', 'PTTL'] as const)('keeps TTLs within tolerance when the source answers a batch, then stalls before writing it (%s)', async (how) => {
+    const [src, tgt] = await Promise.all([server(), server()]);
+    const x = await c(src);
+    const cmds = [];
+    for (let i = 0; i < 30_000; i++) cmds.push(['SET', `h${i}`, `${i}`.padEnd(24, 'v'), 'PX', '3600000']);
+    await bulk(x, cmds);
+    const proxy = how === 'PTTL' ? await startOlderServerProxy(src.port, 'pexpiretime') : await startHoldingProxy(src.port);
+    try {
+      const spec = specFor(src, [tgt], { batchSize: 2000, scanCount: 2000 });
+      spec.source = targetOf({ host: '127.0.0.1', port: proxy.port });
+      const run = new CopyRun(spec, new MemoryCopyStore(), { log: quietLog, progressIntervalMs: 20 });
+      const done = run.run();
+      await firstProgress(run, (p) => p.copied >= 4000);
+      proxy.holdNext(how.toLowerCase(), 5000);
+      const p = await done;
+      expect(p.state).toBe('completed');
+      expect(p.copied).toBe(30_000);
+      expect(proxy.held).toBe(1);
+      const v = await verify(specFor(src, [tgt]), { mode: 'full', ttlToleranceMs: 2000 });
+      expect(v.checked).toBe(30_000);
+      expect(v.mismatches.slice(0, 3)).toEqual([]);
+      expect(v.ttl_mismatch).toBe(0);
+    } finally {
+      await proxy.close();
     }
   });
 
