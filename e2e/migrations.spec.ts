@@ -199,6 +199,7 @@ test.describe('guided migration: the whole runbook', () => {
       await ui.open(runId);
       await expect(page.getByTestId('window-open')).toBeVisible();
       await expect(page.getByTestId('rollback-run')).toHaveCount(0);
+      await expect(page.getByTestId('close-run')).toHaveCount(0);
       await ui.showStep('execute');
       await expect(page.getByTestId('copy-progress')).toBeVisible();
       await expect(page.getByTestId('pause-run')).toHaveCount(0);
@@ -208,6 +209,27 @@ test.describe('guided migration: the whole runbook', () => {
       await expect(page.getByTestId('run-history')).toContainText('awaiting review → approved');
     } finally {
       await page.context().close();
+    }
+  });
+
+  test('the operator ends the rollback window early: the run closes and the source is retired', async () => {
+    const ui = new MigrationsPage(operator);
+    await ui.open(runId);
+    await expect(operator.getByTestId('close-run')).toHaveText('End rollback window');
+    await ui.typeToConfirm('close-run', RUN_NAME, 'the target has served without trouble');
+    await ui.waitState('closed');
+    await ui.showStep('window');
+    await expect(operator.getByTestId('window-closed')).toContainText('before the rollback window');
+    await expect(operator.getByTestId('rollback-run')).toHaveCount(0);
+    await expect(operator.getByTestId('close-run')).toHaveCount(0);
+    await operator.getByTestId('tab-history').click();
+    await expect(operator.getByTestId('run-history')).toContainText('the rollback window was ended early: the target has served without trouble');
+    // The interlay serves the target only now.
+    const api = await lab.apiAs(lab.operator);
+    try {
+      expect((await lab.call<{ stage: string }>(api, 'GET', `/interlays/${lab.interlay}/routing`)).stage).toBe('target');
+    } finally {
+      await api.dispose();
     }
   });
 });

@@ -76,6 +76,11 @@ function useCountdown(iso: string | null): number | null {
   return iso ? Math.max(0, (new Date(iso).getTime() - now) / 1000) : null;
 }
 
+/** A closed run whose rollback window was ended early (POST /close) rather than by time (a closed run is never updated again). */
+function closedEarly(run: RunView): boolean {
+  return run.rollback_window_ends_at !== null && new Date(run.updated_at).getTime() < new Date(run.rollback_window_ends_at).getTime();
+}
+
 export function WindowPanel({ run }: { run: RunView }) {
   const left = useCountdown(run.state === 'completed' ? run.rollback_window_ends_at : null);
   const r = run.rollback;
@@ -89,7 +94,9 @@ export function WindowPanel({ run }: { run: RunView }) {
       )}
       {run.state === 'closed' && !r && (
         <Alert color="gray" title="Closed" data-testid="window-closed">
-          The rollback window has ended{run.rollback_window_ends_at ? ` (${formatDateTime(run.rollback_window_ends_at)})` : ''}; the source can be retired.
+          {closedEarly(run)
+            ? `Closed by an operator on ${formatDateTime(run.updated_at)}, before the rollback window's planned end (${formatDateTime(run.rollback_window_ends_at)}); the history says why. The source can be retired.`
+            : `The rollback window has ended${run.rollback_window_ends_at ? ` (${formatDateTime(run.rollback_window_ends_at)})` : ''}; the source can be retired.`}
         </Alert>
       )}
       {r && (

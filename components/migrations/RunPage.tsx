@@ -1,7 +1,7 @@
 /**
  * One guided migration run: a stepper that walks the runbook (setup → prepare → review →
  * approve → execute → traffic → accept & complete → rollback window), the panel of the
- * chosen step, the run-wide actions (roll back, retry, cancel, delete), and below the live
+ * chosen step, the run-wide actions (roll back, retry, cancel, close, delete), and below the live
  * event feed and the transition history.
  *
  * Roles: everyone sees every panel; approvers get acknowledge / approve, operators the
@@ -12,14 +12,14 @@
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { Alert, Badge, Button, Card, Group, Stack, Stepper, Tabs, Text } from '@mantine/core';
-import { IconAlertTriangle, IconArrowBackUp, IconRefresh } from '@tabler/icons-react';
+import { IconAlertTriangle, IconArchive, IconArrowBackUp, IconRefresh } from '@tabler/icons-react';
 import { ConfirmButton, ErrorAlert, PageHeader, PageLoader } from '@/components/ui';
 import { useCan, useMe } from '@/lib/client/auth';
 import { formatDateTime } from '@/lib/client/format';
 import { canRollback, currentStep, RUNBOOK_STEPS, SETUP_EDITABLE, stepIndex, type RunbookStep, type RunView } from '@/lib/client/migration-types';
 import { AcceptancePanel } from './AcceptancePanel';
 import { ExecutionDashboard } from './ExecutionDashboard';
-import { useDeleteRun, useRollback, useRun, useRunAction } from './hooks';
+import { useCloseRun, useDeleteRun, useRollback, useRun, useRunAction } from './hooks';
 import { ApprovePanel, PreparePanel, ReviewPanel } from './ReviewPanels';
 import { EventFeed, RunHistory, WindowPanel } from './RunActivity';
 import { RunStateBadge } from './RunStateBadge';
@@ -34,6 +34,7 @@ function RunActions({ run }: { run: RunView }) {
   const action = useRunAction(run.id);
   const rollback = useRollback(run.id);
   const del = useDeleteRun(run.id);
+  const closeRun = useCloseRun(run.id);
   const mayRollback = canOperate || (me !== undefined && me.user.username === run.setup?.rollback_approver);
   return (
     <Group gap="xs">
@@ -70,6 +71,26 @@ function RunActions({ run }: { run: RunView }) {
         >
           Close run
         </ConfirmButton>
+      )}
+      {canOperate && run.allowed_events.includes('close') && (
+        <TypeToConfirm
+          color={run.state === 'completed' ? 'orange' : 'gray'}
+          variant="default"
+          leftSection={<IconArchive size={16} />}
+          title={run.state === 'completed' ? `End the rollback window of “${run.name}” now?` : `Close “${run.name}”?`}
+          message={
+            run.state === 'completed'
+              ? 'The source stops being written and the run closes: no rollback is possible after this. Its endpoints and interlay can then be changed or deleted.'
+              : 'The run is filed away for the record; its endpoints and interlay can then be changed or deleted. A closed run cannot be reopened.'
+          }
+          phrase={run.name}
+          confirmLabel={run.state === 'completed' ? 'End the window and close' : 'Close run'}
+          withReason
+          onConfirm={(reason) => closeRun.mutateAsync({ reason })}
+          data-testid="close-run"
+        >
+          {run.state === 'completed' ? 'End rollback window' : 'Close run'}
+        </TypeToConfirm>
       )}
       {canOperate && run.state === 'draft' && (
         <ConfirmButton

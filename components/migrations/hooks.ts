@@ -246,6 +246,10 @@ export function useComplete(id: string) {
   return useRunMutation(id, (body: { note?: string }) => api.post<RunView>(path(id, '/complete'), body));
 }
 
+export function useCloseRun(id: string) {
+  return useRunMutation(id, (body: { reason: string }) => api.post<RunView>(path(id, '/close'), body));
+}
+
 export function useRollback(id: string) {
   return useRunMutation(id, (body: { reason: string }) => api.post<RunView>(path(id, '/rollback'), body));
 }

@@ -118,6 +118,8 @@ const ACTIVE: ReadonlySet<InterlayStatus> = new Set(['starting', 'listening', 'd
 
 export class InterlayService {
   private readonly runtimes = new Map<string, Runtime>();
+  /** Who else counts on an interlay (migration runs): deleting one in use is refused. */
+  private readonly usage: ((interlay: string) => Promise<{ type: string; id: string }[]>)[] = [];
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly ticker: NodeJS.Timeout;
   private closing = false;
@@ -142,6 +144,11 @@ export class InterlayService {
     });
     this.ticker = setInterval(() => this.tick(), o.tickMs ?? HISTORY_INTERVAL_MS);
     this.ticker.unref();
+  }
+
+  /** Migration runs report the interlays they drive. */
+  registerUsage(checker: (interlay: string) => Promise<{ type: string; id: string }[]>): void {
+    this.usage.push(checker);
   }
 
   // ---- queries ----
@@ -413,6 +420,10 @@ export class InterlayService {
       const rt = this.runtimes.get(id);
       if (row.desiredState === 'started' || (rt?.engine && ACTIVE.has(rt.engine.status))) {
         throw conflict(`Interlay "${id}" is started; stop it before deleting it`);
+      }
+      const users = (await Promise.all(this.usage.map((u) => u(id)))).flat();
+      if (users.length > 0) {
+        throw conflict(`Interlay "${id}" is used by ${users.map((u) => `${u.type} ${u.id}`).join(', ')}; close or roll back those first`, { used_by: users });
       }
       await this.prisma.interlay.delete({ where: { id } });
       this.dropRuntime(id);

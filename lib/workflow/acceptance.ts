@@ -94,11 +94,29 @@ export class Acceptance {
       }
     }
     if ((state === 'completed' || state === 'rolled_back') && row.windowEndsAt && row.windowEndsAt.getTime() <= Date.now()) {
-      if (state === 'completed') {
-        await this.ops.route(row.id, setup, { stage: closingStage(setup), step: null, trusted: 'the rollback window ended: the source is retired' }, SYSTEM_ACTOR, 'rollback window ended');
-      }
-      await this.ops.transitions.apply(row.id, 'close', SYSTEM_ACTOR, { reason: 'the rollback window ended' });
+      await this.close(row, SYSTEM_ACTOR, 'the rollback window ended');
     }
+  }
+
+  /**
+   * An operator closes the run before its window ends: after a completion this gives up the
+   * rollback (the source is retired now); after a rollback it only files the run away.
+   * Either way the run stops counting on its endpoints and interlay.
+   */
+  async closeNow(actor: Actor, id: string, reason: string): Promise<RunView> {
+    const row = await this.ops.row(id);
+    const state = stateOf(row);
+    if (state !== 'completed' && state !== 'rolled_back') throw conflict(`Migration ${id} is ${state}; only a completed or rolled-back run can be closed`, { state });
+    const why = state === 'completed' ? `the rollback window was ended early: ${reason}` : reason;
+    return runView(await this.close(row, actor, why));
+  }
+
+  /** completed → the closing stage (the source no longer written) → closed; rolled_back → closed. */
+  private async close(row: RunRow, actor: Actor, reason: string): Promise<RunRow> {
+    if (stateOf(row) === 'completed') {
+      await this.ops.route(row.id, row.setup as MigrationSetup, { stage: closingStage(row.setup as MigrationSetup), step: null, trusted: `${reason}: the source is retired` }, actor, reason);
+    }
+    return this.ops.transitions.apply(row.id, 'close', actor, { reason });
   }
 
   private async evaluate(row: RunRow, setup: MigrationSetup, stored: StoredAcceptance = storedOf(row)): Promise<AcceptanceView> {

@@ -24,7 +24,7 @@ export interface WorkflowDeps {
   endpoints: Pick<EndpointService, 'get' | 'settings' | 'registerUsage'>;
   compat: Pick<CompatService, 'create' | 'get' | 'rerun' | 'acknowledge'>;
   copyJobs: Pick<CopyJobService, 'create' | 'get' | 'pause' | 'resume' | 'cancel' | 'verify' | 'getVerification' | 'listErrorKeys' | 'exportErrorKeys' | 'retryErrorKeys'>;
-  interlays: Pick<InterlayService, 'get' | 'getRouting' | 'setRouting' | 'metrics'>;
+  interlays: Pick<InterlayService, 'get' | 'getRouting' | 'setRouting' | 'metrics' | 'registerUsage'>;
   /** How often the host looks at runs with work in progress (default 500 ms). */
   tickMs?: number;
   /** How long a rollback waits for the mirror to drain before verifying (default 30 s). */

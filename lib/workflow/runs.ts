@@ -40,6 +40,27 @@ export class Runs {
     return runView(row, stage);
   }
 
+  /**
+   * The runs that still count on an endpoint or an interlay (every state but closed and
+   * rolled_back: a completed run keeps the source for its rollback window, a failed one may
+   * be retried or rolled back). Deleting what they use is refused (endpoints and interlays
+   * ask here through registerUsage).
+   */
+  async using(what: { endpoint: string } | { interlay: string }): Promise<{ type: string; id: string }[]> {
+    const rows = await this.res.prisma.migrationRun.findMany({
+      where: { state: { notIn: ['closed', 'rolled_back'] }, setup: { not: P.DbNull } },
+      select: { id: true, setup: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    return rows
+      .filter((r) => {
+        const s = r.setup as MigrationSetup;
+        if ('interlay' in what) return s.interlay === what.interlay;
+        return s.source === what.endpoint || s.target === what.endpoint || (s.mirror_targets ?? []).includes(what.endpoint);
+      })
+      .map((r) => ({ type: 'migration', id: r.id }));
+  }
+
   async delete(actor: Actor, id: string): Promise<void> {
     const row = await this.ops.row(id);
     const n = await this.res.prisma.migrationRun.deleteMany({ where: { id, state: 'draft', version: row.version } });

@@ -210,6 +210,8 @@ export type AcceptanceAction = z.infer<typeof acceptanceActionSchema>;
 
 export const completeSchema = z.object({ note: z.string().trim().max(2000).optional() }).strict();
 export const rollbackSchema = z.object({ reason: reasonText }).strict();
+/** POST /close: why the run is closed (after a completion: why the rollback window ends early). */
+export const closeSchema = z.object({ reason: reasonText }).strict();
 
 export const eventsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
@@ -427,6 +429,7 @@ export const MIGRATION_ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/api/v1/migrations/{id}/rollback', permission: 'read', summary: 'Roll back (operators, admins or the named rollback approver)' },
   { method: 'POST', path: '/api/v1/migrations/{id}/retry', permission: 'operate', summary: 'Retry a failed run where it failed' },
   { method: 'POST', path: '/api/v1/migrations/{id}/cancel', permission: 'operate', summary: 'Close a run before any data moved' },
+  { method: 'POST', path: '/api/v1/migrations/{id}/close', permission: 'operate', summary: 'Close a completed run before its rollback window ends (no rollback after), or a rolled-back run' },
   { method: 'GET', path: '/api/v1/migrations/{id}/metrics', permission: 'read', summary: 'Interlay per side, copy progress, mirror, divergence, error keys' },
   { method: 'GET', path: '/api/v1/migrations/{id}/error-keys', permission: 'read', summary: 'Error keys (?format=csv|jsonl exports)' },
   { method: 'POST', path: '/api/v1/migrations/{id}/error-keys/retry', permission: 'operate', summary: 'Retry error keys through the copy job' },

@@ -46,6 +46,9 @@ export class MigrationService {
     const { tickMs, drainTimeoutMs, ...rest } = deps;
     this.ops = new RunOps({ ...rest, drainTimeoutMs: drainTimeoutMs ?? 30_000 });
     this.runs = new Runs(this.ops);
+    // A run counts on its endpoints and its interlay until it is closed or rolled back.
+    deps.endpoints.registerUsage((endpoint) => this.runs.using({ endpoint }));
+    deps.interlays.registerUsage((interlay) => this.runs.using({ interlay }));
     this.review = new Review(this.ops);
     this.execution = new Execution(this.ops);
     this.traffic = new Traffic(this.ops);
@@ -131,6 +134,11 @@ export class MigrationService {
 
   complete(actor: Actor, id: string, note?: string): Promise<RunView> {
     return this.acceptance.complete(actor, id, note);
+  }
+
+  /** Closes a completed run before its rollback window ends (no rollback after that), or files away a rolled-back one. */
+  close(actor: Actor, id: string, reason: string): Promise<RunView> {
+    return this.acceptance.closeNow(actor, id, reason);
   }
 
   async rollback(actor: Actor, id: string, reason: string): Promise<RunView> {

@@ -123,6 +123,36 @@ describe('migration strategies end to end', () => {
     await expectIdentical();
   });
 
+  it('a run keeps its interlay and endpoints until closed; an operator may end the rollback window early', async () => {
+    const run = await toSynced(setupFor({ rollback_window: { minutes: 30 } }));
+    await run.traffic({ step: 1 });
+    await app.stop();
+    await run.accept();
+    expect((await run.complete()).state).toBe('completed');
+    // The rollback needs the source and the interlay: neither may be deleted while the window is open.
+    const endpoint = await b.api.call('DELETE', '/api/v1/endpoints/src', { token: ADMIN_TOKEN });
+    expect(endpoint.status).toBe(409);
+    expect(endpoint.body.error.details.used_by).toContainEqual({ type: 'migration', id: run.id });
+    expect((await b.api.call('POST', '/api/v1/interlays/live/stop', { token: ADMIN_TOKEN, body: { drain_timeout_ms: 0 } })).status).toBe(200);
+    const interlay = await b.api.call('DELETE', '/api/v1/interlays/live', { token: ADMIN_TOKEN });
+    expect(interlay.status).toBe(409);
+    expect(interlay.body.error.message).toMatch(new RegExp(`used by migration ${run.id}`));
+    expect((await b.api.call('POST', '/api/v1/interlays/live/start', { token: ADMIN_TOKEN })).status).toBe(200);
+
+    expect((await run.call('POST', '/close', b.viewer, { reason: 'x' })).status).toBe(403);
+    expect((await run.call('POST', '/close', b.operator, {})).body.error.issues[0].path).toBe('reason');
+    const closed = await run.call('POST', '/close', b.operator, { reason: 'the target has served a day without trouble' });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect(closed.body.state).toBe('closed');
+    expect(await run.stage()).toBe('target');
+    const last = (await run.call('GET', '/transitions', b.viewer)).body.transitions.at(-1);
+    expect(last).toMatchObject({ to: 'closed', reason: 'the rollback window was ended early: the target has served a day without trouble' });
+    expect((await run.call('POST', '/rollback', b.operator, { reason: 'too late' })).status).toBe(409);
+    expect((await run.call('POST', '/close', b.operator, { reason: 'again' })).status).toBe(409);
+    const free = await b.api.call('DELETE', '/api/v1/endpoints/src', { token: ADMIN_TOKEN });
+    expect(free.body.error.details.used_by).not.toContainEqual({ type: 'migration', id: run.id });
+  });
+
   it('shadow: reads are compared on the target, never served; completion leaves the source serving', async () => {
     const run = await toSynced(setupFor({ strategy: { type: 'shadow', sample_rate: 0.5 } }));
     await run.traffic({ stage: 'shadow' });

@@ -113,6 +113,7 @@ const WORKFLOW_SCHEMAS: Record<string, Pick<ApiRoute, 'body' | 'query' | 'produc
   'POST /api/v1/migrations/{id}/approve': { body: wf.approveSchema },
   'POST /api/v1/migrations/{id}/pause': { body: wf.reasonSchema },
   'POST /api/v1/migrations/{id}/cancel': { body: wf.reasonSchema },
+  'POST /api/v1/migrations/{id}/close': { body: wf.closeSchema },
   'POST /api/v1/migrations/{id}/traffic': { body: wf.trafficSchema },
   'POST /api/v1/migrations/{id}/acceptance': { body: wf.acceptanceActionSchema },
   'POST /api/v1/migrations/{id}/complete': { body: wf.completeSchema },
