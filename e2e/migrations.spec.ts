@@ -2,8 +2,9 @@
  * The whole runbook in the browser, by two people: an operator creates the run, submits
  * the setup (a wrong interlay first: the server's error lands on the input), prepares it;
  * an approver reviews the findings, acknowledges the warnings with notes and approves; the
- * operator starts execution, watches the dashboard, walks the canary plan, verifies and
- * accepts the target and completes with type-to-confirm. An app-like writer runs through
+ * operator starts execution, watches the dashboard (pausing and resuming the run once),
+ * walks the canary plan, verifies and accepts the target and completes with type-to-confirm,
+ * then ends the rollback window early. An app-like writer runs through
  * the interlay the whole time. At completion the source and the target are identical
  * (full comparison), and every write the writer saw acknowledged is on the target. A viewer
  * then sees it all without a single action button.
@@ -133,6 +134,12 @@ test.describe('guided migration: the whole runbook', () => {
     await ui.showStep('execute');
     await expect(operator.getByTestId('metric-in-sync')).toHaveText('yes');
     await expect(operator.getByTestId('copy-progress')).toContainText('done');
+    // On-call may hold the run (no traffic move, no acceptance) and let it go on where it stood.
+    await operator.getByTestId('pause-run').click();
+    await ui.waitState('paused (synced)');
+    await expect(operator.getByTestId('pause-run')).toHaveCount(0);
+    await operator.getByTestId('resume-run').click();
+    await ui.waitState('synced');
     await writer.advance(100);
   });
 
