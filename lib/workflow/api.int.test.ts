@@ -64,6 +64,13 @@ describe.each(await dbKinds())('migration API on %s', (kind) => {
     expect((await run.call('POST', '/execute', b.operator)).status).toBe(409);
     const audit = await b.api.call('GET', `/api/v1/audit?object_type=migration&object_id=${run.id}`, { token: ADMIN_TOKEN });
     expect(audit.body.entries.map((e: { action: string }) => e.action).sort()).toEqual(['migration.create', 'migration.submit_setup']);
+
+    // Until it is closed the run counts on its endpoints: deleting one is refused, naming it.
+    const usedBy = async () => (await b.api.call('DELETE', '/api/v1/endpoints/dst', { token: ADMIN_TOKEN })).body.error?.details?.used_by;
+    expect(await usedBy()).toContainEqual({ type: 'migration', id: run.id });
+    expect((await run.call('POST', '/close', b.operator, { reason: 'not yet' })).status).toBe(409); // nothing to close: cancel it
+    expect((await run.call('POST', '/cancel', b.operator, { reason: 'set up by mistake' })).body.state).toBe('closed');
+    expect(await usedBy()).not.toContainEqual({ type: 'migration', id: run.id });
   });
 
   it('refuses approval while a blocking finding is open, by the submitter, and after a setup change', async () => {
