@@ -214,6 +214,9 @@ test.describe('guided migration: the whole runbook', () => {
       await expect(page.getByTestId('setup-submit')).toHaveCount(0);
       await page.getByTestId('tab-history').click();
       await expect(page.getByTestId('run-history')).toContainText('awaiting review → approved');
+      // The source endpoint names the run that still counts on it, with a link to it.
+      await page.goto(`/endpoints/${lab.source}`);
+      await expect(page.getByTestId('endpoint-used-by').filter({ hasText: 'migration' }).getByRole('link')).toHaveAttribute('href', `/migrations/${runId}`);
     } finally {
       await page.context().close();
     }

@@ -9,6 +9,7 @@ import { useRouter } from 'next/navigation';
 import { Anchor, Badge, Button, Card, EmptyState, Grid, Group, Skeleton, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { IconPencil, IconStethoscope, IconTrash } from '@tabler/icons-react';
 import { ConfirmButton, ErrorAlert, PageHeader, notifySuccess } from '@/components/ui';
+import { auditObjectHref } from '@/lib/audit/names';
 import { useCan } from '@/lib/client/auth';
 import { formatDateTime } from '@/lib/client/format';
 import type { EndpointView, WireConn, WireCredentials } from '@/lib/client/types';
@@ -215,12 +216,22 @@ export function EndpointDetail({ name }: { name: string }) {
                 <Meta label="Used by">
                   {e.used_by.length === 0
                     ? 'Nothing yet'
-                    : e.used_by.map((u, i) => (
-                        <span key={`${u.type}:${u.id}`}>
-                          {i > 0 && ', '}
-                          {u.type} {u.id}
-                        </span>
-                      ))}
+                    : e.used_by.map((u, i) => {
+                        const href = auditObjectHref(u.type.replace(/-/g, '_'), u.id);
+                        return (
+                          <span key={`${u.type}:${u.id}`} data-testid="endpoint-used-by">
+                            {i > 0 && ', '}
+                            {u.type}{' '}
+                            {href ? (
+                              <Anchor component={Link} href={href} size="sm" ff="monospace">
+                                {u.id}
+                              </Anchor>
+                            ) : (
+                              u.id
+                            )}
+                          </span>
+                        );
+                      })}
                 </Meta>
                 <Anchor component={Link} href={`/audit?object_type=endpoint&object_id=${encodeURIComponent(e.endpoint)}`} size="sm">
                   Audit history
