@@ -3,50 +3,14 @@
  *
  * - Chart points are the server's history points (lib/interlays/history.ts `toHistoryPoint`,
  *   live-path series included), from the history route and from each socket tick alike.
- * - `useRooms(rooms, event, handler)`: joins several Socket.IO rooms while mounted (the
- *   interlays list joins the room of every running interlay it shows).
+ * - `throttledFetch`: the interlays' queries, at most one fetch per second each.
  */
 'use client';
 
-import { useEffect, useRef } from 'react';
-import type { ServerToClientEvents } from '@/lib/events';
 import type { HistoryPoint } from '@/lib/interlays/history';
-import { getSocket } from './socket';
 
 /** A chart point: the server's history point (with the live path's series while mirroring). */
 export type LivePoint = HistoryPoint;
-
-type EventName = keyof ServerToClientEvents;
-
-/**
- * Joins every room of `rooms` while mounted and listens to `event` once (handlers filter by
- * the payload's id). Rooms re-join after a reconnect; a changed list joins the new rooms and
- * leaves the ones no longer listed.
- */
-export function useRooms<E extends EventName>(rooms: readonly string[], event: E, handler: ServerToClientEvents[E]): void {
-  const ref = useRef(handler);
-  useEffect(() => {
-    ref.current = handler;
-  });
-  const key = [...rooms].sort().join('\n');
-  useEffect(() => {
-    if (!key) return;
-    const list = key.split('\n');
-    const socket = getSocket();
-    const join = () => {
-      for (const r of list) socket.emit('subscribe', r);
-    };
-    const listener = ((...args: unknown[]) => (ref.current as (...a: unknown[]) => void)(...args)) as never;
-    socket.on(event, listener);
-    socket.on('connect', join);
-    if (socket.connected) join();
-    return () => {
-      socket.off(event, listener);
-      socket.off('connect', join);
-      for (const r of list) socket.emit('unsubscribe', r);
-    };
-  }, [key, event]);
-}
 
 interface Gate {
   last: number;

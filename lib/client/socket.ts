@@ -74,17 +74,25 @@ export function useSocketInvalidation(): void {
 
 type EventName = keyof ServerToClientEvents;
 
-/** Joins `room` while mounted and listens to `event`; `room` undefined = not subscribed. */
-export function useRoom<E extends EventName>(room: string | undefined, event: E, handler: ServerToClientEvents[E]): void {
+/**
+ * Joins every room of `rooms` while mounted and listens to `event` once (handlers filter by
+ * the payload's id). Rooms re-join after a reconnect; a changed list joins the new rooms and
+ * leaves the ones no longer listed.
+ */
+export function useRooms<E extends EventName>(rooms: readonly string[], event: E, handler: ServerToClientEvents[E]): void {
   // The latest handler without re-subscribing on every render.
   const ref = useRef(handler);
   useEffect(() => {
     ref.current = handler;
   });
+  const key = [...rooms].sort().join('\n');
   useEffect(() => {
-    if (!room) return;
+    if (!key) return;
+    const list = key.split('\n');
     const socket = getSocket();
-    const join = () => socket.emit('subscribe', room);
+    const join = () => {
+      for (const r of list) socket.emit('subscribe', r);
+    };
     const listener = ((...args: unknown[]) => (ref.current as (...a: unknown[]) => void)(...args)) as never;
     socket.on(event, listener);
     socket.on('connect', join);
@@ -92,7 +100,12 @@ export function useRoom<E extends EventName>(room: string | undefined, event: E,
     return () => {
       socket.off(event, listener);
       socket.off('connect', join);
-      socket.emit('unsubscribe', room);
+      for (const r of list) socket.emit('unsubscribe', r);
     };
-  }, [room, event]);
+  }, [key, event]);
+}
+
+/** Joins `room` while mounted and listens to `event`; `room` undefined = not subscribed. */
+export function useRoom<E extends EventName>(room: string | undefined, event: E, handler: ServerToClientEvents[E]): void {
+  useRooms(room ? [room] : [], event, handler);
 }

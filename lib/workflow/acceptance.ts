@@ -114,7 +114,8 @@ export class Acceptance {
   /** completed → the closing stage (the source no longer written) → closed; rolled_back → closed. */
   private async close(row: RunRow, actor: Actor, reason: string): Promise<RunRow> {
     if (stateOf(row) === 'completed') {
-      await this.ops.route(row.id, row.setup as MigrationSetup, { stage: closingStage(row.setup as MigrationSetup), step: null, trusted: `${reason}: the source is retired` }, actor, reason);
+      const setup = row.setup as MigrationSetup;
+      await this.ops.route(row.id, setup, { stage: closingStage(setup), step: null, trusted: `${reason}: the source is retired` }, actor, reason);
     }
     return this.ops.transitions.apply(row.id, 'close', actor, { reason });
   }
