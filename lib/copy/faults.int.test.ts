@@ -86,21 +86,19 @@ describe('copy faults', () => {
     await bulk(x, Array.from({ length: 300 }, (_, i) => ['SADD', `s${i}`, ...Array.from({ length: 300 }, (_, j) => `member-${j}`)]));
     const spec = specFor(src, [tgt], { conflictPolicy: 'None', batchSize: 100, scanCount: 100, concurrency: 4 });
 
-    // The "process" dies right after its 8th checkpoint: later saves never reach the store,
-    // while batches already in flight still land on the target.
+    // The "process" dies right after its 4th checkpoint reached the store: the batches it had
+    // going on land on the target (until it stops, at its 8th save), but no later save is
+    // kept. So the target always holds keys the resumed run must copy again.
     let persisted: Checkpoint | undefined;
     const crashing = new MemoryCopyStore();
     // Saves as often as they can (not coalesced to every 250 ms), so the 8th falls mid-copy.
     const run1 = new CopyRun(spec, crashing, { log: quietLog, checkpointIntervalMs: 0 });
     const save = crashing.saveCheckpoint.bind(crashing);
     crashing.saveCheckpoint = async (cp) => {
-      if (crashing.saves < 8) {
-        await save(cp);
-        if (crashing.saves === 8) {
-          persisted = structuredClone(cp);
-          run1.cancel();
-        }
-      }
+      if (crashing.saves >= 8) return;
+      await save(cp);
+      if (crashing.saves === 4) persisted = structuredClone(cp);
+      if (crashing.saves === 8) run1.cancel();
     };
     const p1 = await run1.run();
     expect(p1.state).toBe('cancelled');
